@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Installs everything liveline needs to run and test on this machine, caching it under
+# ~/.cache/liveline (LIVELINE_CACHE) so that a second clone starts in seconds:
+#   uv (Python tooling), the Python workspace (.venv), Apache Kafka jars from Maven Central,
+#   FerretDB and MinIO built with go, and ffmpeg from Debian's packages.
+# Idempotent: each step is skipped when its result is already in the cache.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${LIVELINE_CACHE:-$HOME/.cache/liveline}
+bin="$cache/bin"
+mkdir -p "$bin" "$cache/logs"
+
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+say() { printf '[install] %s\n' "$*" >&2; }
+die() { printf '[install] error: %s\n' "$*" >&2; exit 1; }
+need() {
+  command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed. $2"
+}
+
+# One install at a time per cache: a second clone waits instead of racing the first.
+exec 9>"$cache/.install.lock"
+flock -w 3600 9 || die "another install holds $cache/.install.lock"
+
+install_debian_packages() {
+  local missing=()
+  command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+  [ ${#missing[@]} -eq 0 ] && return
+  command -v apt-get >/dev/null 2>&1 || die "ffmpeg is missing and apt-get is not available: install ffmpeg (with ffprobe) yourself."
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  say "installing ${missing[*]} from Debian's packages"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+install_uv() {
+  if [ -x "$cache/uv/bin/uv" ] && "$cache/uv/bin/uv" --version | grep -q "$UV_VERSION"; then return; fi
+  need python3 "Install Python 3.11 or newer."
+  say "installing uv $UV_VERSION"
+  rm -rf "$cache/uv"
+  python3 -m venv "$cache/uv"
+  "$cache/uv/bin/pip" install -q "uv==$UV_VERSION"
+}
+
+install_python_workspace() {
+  say "syncing the Python workspace (.venv) from uv.lock"
+  (cd "$repo" && UV_PYTHON_DOWNLOADS=never "$cache/uv/bin/uv" sync --frozen --all-packages --quiet)
+}
+
+install_kafka() {
+  local dest="$cache/kafka-$KAFKA_VERSION"
+  [ -f "$dest/.complete" ] && return
+  need java "Install a JDK (17 or newer), e.g. 'apt-get install openjdk-17-jre-headless'."
+  need mvn "Install Apache Maven, e.g. 'apt-get install maven'."
+  say "resolving Apache Kafka $KAFKA_VERSION from Maven Central"
+  rm -rf "$dest"
+  mvn -B -q -f "$here/kafka/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$dest/lib" -Dkafka.version="$KAFKA_VERSION"
+  touch "$dest/.complete"
+}
+
+install_ferretdb() {
+  local out="$bin/ferretdb-$FERRETDB_VERSION"
+  [ -x "$out" ] && return
+  need go "Install Go 1.22 or newer."
+  say "building FerretDB $FERRETDB_VERSION (first time only, a few minutes)"
+  local src work
+  src=$(cd "$cache" && GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  work=$(mktemp -d)
+  cp -r "$src/." "$work/"
+  chmod -R u+w "$work"
+  # The module zip lacks build/version/version.txt, which the binary reads at start.
+  printf '%s' "$FERRETDB_VERSION" > "$work/build/version/version.txt"
+  (cd "$work" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" ./cmd/ferretdb)
+  mv "$out.tmp" "$out"
+  rm -rf "$work"
+}
+
+install_minio() {
+  local out="$bin/minio-$MINIO_VERSION"
+  [ -x "$out" ] && return
+  need go "Install Go 1.24 or newer."
+  say "building MinIO $MINIO_VERSION (first time only, several minutes)"
+  local gobin
+  gobin=$(mktemp -d)
+  (cd "$cache" && CGO_ENABLED=0 GOBIN="$gobin" go install -trimpath "github.com/minio/minio@$MINIO_VERSION")
+  mv "$gobin/minio" "$out"
+  rm -rf "$gobin"
+}
+
+install_debian_packages
+install_uv
+install_kafka
+install_ferretdb
+install_minio
+install_python_workspace
+say "ready (cache: $cache)"

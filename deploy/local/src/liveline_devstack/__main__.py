@@ -1,0 +1,79 @@
+"""`python -m liveline_devstack run`: the whole platform on this machine (what `make run` does).
+
+Starts Kafka, FerretDB and MinIO, then the five services, prints where they answer and waits;
+Ctrl-C (or SIGTERM) stops the services, then the servers, leaving nothing running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .processes import StartError
+from .services import start_services, stop_services
+from .stack import LocalStack
+
+REPO = Path(__file__).resolve().parents[4]
+
+
+def run(state_dir: Path, gateway_port: int) -> int:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    stack = LocalStack(state_dir)
+    print(f"starting Kafka, FerretDB and MinIO (state and logs in {state_dir}) ...", flush=True)
+    try:
+        endpoints = stack.start()
+    except StartError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"servers ready in {stack.started_in:.1f} s; starting the services ...", flush=True)
+    try:
+        services = start_services(endpoints, state_dir / "logs", ports={"gateway": gateway_port})
+    except StartError as error:
+        print(f"error: {error}", file=sys.stderr)
+        stack.stop()
+        return 1
+
+    print("\nliveline is running:")
+    for name, process in services.items():
+        print(f"  {name:<15} {process.url}   (log: {process.process.log_path})")
+    print(f"  kafka           {endpoints.kafka_bootstrap_servers}")
+    print(f"  mongo (wire)    {endpoints.mongo_url}")
+    print(f"  minio (S3)      http://{endpoints.minio_endpoint}")
+    print(f"\nGateway: {services['gateway'].url}   (API docs: {services['gateway'].url}/docs)")
+    print("Press Ctrl-C to stop everything.", flush=True)
+
+    exit_code = 0
+    while not stop.wait(1.0):
+        dead = [name for name, p in services.items() if not p.process.alive()]
+        if dead:
+            print(f"error: {', '.join(dead)} stopped unexpectedly; see their logs", file=sys.stderr)
+            exit_code = 1
+            break
+    print("\nstopping ...", flush=True)
+    stop_services(services)
+    stack.stop()
+    print("stopped.")
+    return exit_code
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m liveline_devstack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_parser = sub.add_parser("run", help="start the servers and the five services until Ctrl-C")
+    run_parser.add_argument("--state-dir", type=Path, default=REPO / ".liveline" / "run")
+    run_parser.add_argument("--gateway-port", type=int, default=int(os.environ.get("LIVELINE_GATEWAY_HTTP_PORT", "8080")))
+    args = parser.parse_args()
+    if args.command == "run":
+        return run(args.state_dir, args.gateway_port)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

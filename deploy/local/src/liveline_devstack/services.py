@@ -1,0 +1,96 @@
+"""liveline's five services as child processes of this machine, pointed at a running stack."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .processes import ManagedProcess, StartError, free_port, wait_until
+from .stack import Endpoints, env_prefix
+
+SERVICES = ("order", "slots", "queue-notifier", "media", "gateway")
+
+
+def module(service: str) -> str:
+    return "liveline_" + service.replace("-", "_")
+
+
+def get_json(url: str, timeout: float = 2.0) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+class ServiceProcess:
+    def __init__(self, service: str, endpoints: Endpoints, log_dir: Path, *, port: int | None = None,
+                 environment: str = "development", extra_env: dict[str, str] | None = None) -> None:
+        self.service = service
+        self.port = port or free_port()
+        prefix = env_prefix(service)
+        env = {
+            **os.environ,
+            **endpoints.service_env(service),
+            f"{prefix}HTTP_PORT": str(self.port),
+            f"{prefix}ENVIRONMENT": environment,
+            **(extra_env or {}),
+        }
+        self.process = ManagedProcess(
+            service, [sys.executable, "-m", module(service)], log_path=log_dir / f"{service}.log", env=env
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process.start()
+
+    def readiness(self) -> tuple[int, dict]:
+        try:
+            return get_json(f"{self.url}/readyz")
+        except OSError as error:
+            return 0, {"error": str(error)}
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        def ready() -> bool:
+            if not self.process.alive():
+                raise StartError(f"{self.service} exited ({self.process.exit_code()}):\n{self.process.log_tail()}")
+            return self.readiness()[0] == 200
+
+        try:
+            wait_until(ready, timeout=timeout, what=self.service, interval=0.2)
+        except StartError as error:
+            raise StartError(f"{error}; last /readyz: {self.readiness()}\n{self.process.log_tail()}") from None
+
+    def stop(self) -> None:
+        self.process.stop(timeout=15)
+
+
+def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int] | None = None,
+                   environment: str = "development") -> dict[str, ServiceProcess]:
+    processes = {
+        name: ServiceProcess(name, endpoints, log_dir, port=(ports or {}).get(name), environment=environment)
+        for name in SERVICES
+    }
+    for process in processes.values():
+        process.start()
+    try:
+        with ThreadPoolExecutor(max_workers=len(processes)) as pool:
+            for future in [pool.submit(p.wait_ready) for p in processes.values()]:
+                future.result()
+    except BaseException:
+        stop_services(processes)
+        raise
+    return processes
+
+
+def stop_services(processes: dict[str, ServiceProcess]) -> None:
+    with ThreadPoolExecutor(max_workers=len(processes) or 1) as pool:
+        list(pool.map(lambda p: p.stop(), processes.values()))

@@ -1,0 +1,7 @@
+from liveline_shared.service import main
+
+from .bootstrap import build_app
+from .config import Settings
+
+if __name__ == "__main__":
+    main("gateway", Settings(), build_app)

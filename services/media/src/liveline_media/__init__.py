@@ -1,0 +1,1 @@
+"""liveline media service: on-site videos: upload, edit with ffmpeg, store in MinIO, display."""

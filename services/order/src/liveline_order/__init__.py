@@ -1,0 +1,1 @@
+"""liveline order service: deals, orders, vouchers and redemption."""

@@ -1,0 +1,15 @@
+"""The only place where the slots service builds its clients and wires them together."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from liveline_shared.service import ServiceRuntime, create_app
+
+from . import api
+from .config import Settings
+
+
+def build_app(settings: Settings) -> FastAPI:
+    runtime = ServiceRuntime.for_service("slots", settings)
+    return create_app(runtime, routers=[api.router])

@@ -1,0 +1,142 @@
+"""What every service process is made of: a FastStream Kafka broker, its own database and a
+small FastAPI app (health, readiness, metrics and the service's routes) served by uvicorn.
+
+A service's `bootstrap.py` builds a `ServiceRuntime`; `create_app` turns it into the ASGI app;
+`serve` runs it. The broker connects in the background with bounded backoff, so a service whose
+Kafka is briefly away still starts and reports not-ready instead of crashing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import structlog
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from .health import Check, Readiness, ops_router
+from .settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+Hook = Callable[[], Awaitable[None]]
+
+
+class BrokerNotConnected(RuntimeError):
+    pass
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    settings: ServiceSettings
+    broker: KafkaBroker
+    mongo: AsyncMongoClient
+    extra_checks: Mapping[str, Check] = field(default_factory=dict)
+    on_startup: list[Hook] = field(default_factory=list)
+    on_shutdown: list[Hook] = field(default_factory=list)
+    broker_connected: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    def for_service(cls, name: str, settings: ServiceSettings, **extra: object) -> ServiceRuntime:
+        """The usual runtime: the service's broker and database client built from its settings."""
+        from .kafka import make_broker
+        from .mongo import make_mongo_client
+
+        return cls(
+            name=name,
+            settings=settings,
+            broker=make_broker(settings, name),
+            mongo=make_mongo_client(settings, f"liveline-{name}"),
+            **extra,  # type: ignore[arg-type]
+        )
+
+    @property
+    def db(self) -> AsyncDatabase:
+        return self.mongo[self.settings.mongo_database]
+
+    async def check_kafka(self) -> None:
+        if not self.broker_connected.is_set():
+            raise BrokerNotConnected("the broker has not connected yet")
+        if not await self.broker.ping(timeout=self.settings.readiness_timeout_s):
+            raise ConnectionError(f"no answer from {self.settings.kafka_bootstrap_servers}")
+
+    async def check_mongo(self) -> None:
+        await self.db.command("ping")
+
+    def readiness(self) -> Readiness:
+        checks: dict[str, Check] = {"kafka": self.check_kafka, "mongo": self.check_mongo}
+        checks.update(self.extra_checks)
+        return Readiness(checks, timeout_s=self.settings.readiness_timeout_s)
+
+    async def connect_broker(self, *, first_delay_s: float = 0.2, max_delay_s: float = 5.0) -> None:
+        """Start the broker, retrying with capped exponential backoff until it connects."""
+        delay = first_delay_s
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self.broker.start()
+            except Exception as error:  # noqa: BLE001 - any connection failure is retried
+                log.warning("kafka_connect_failed", attempt=attempt, error=str(error), retry_in_s=delay)
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_delay_s)
+                continue
+            self.broker_connected.set()
+            log.info("kafka_connected", attempt=attempt)
+            return
+
+
+def create_app(runtime: ServiceRuntime, routers: Iterable[APIRouter] = (), **fastapi_kwargs: object) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        connecting = asyncio.create_task(runtime.connect_broker(), name="kafka-connect")
+        for hook in runtime.on_startup:
+            await hook()
+        log.info("service_started", port=runtime.settings.http_port)
+        try:
+            yield
+        finally:
+            for hook in reversed(runtime.on_shutdown):
+                await hook()
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
+            await runtime.broker.stop()
+            await runtime.mongo.close()
+            log.info("service_stopped")
+
+    app = FastAPI(title=f"liveline {runtime.name}", lifespan=lifespan, **fastapi_kwargs)  # type: ignore[arg-type]
+    app.include_router(ops_router(runtime.name, runtime.readiness()))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
+
+
+def main(service: str, settings: ServiceSettings, build_app: Callable[[ServiceSettings], FastAPI]) -> None:
+    """The body of every `python -m liveline_<svc>`: log setup, then the app until SIGTERM."""
+    from .logging import configure_logging
+
+    configure_logging(service, level=settings.log_level, json=settings.log_json)
+    serve(build_app(settings), settings)

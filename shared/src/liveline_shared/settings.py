@@ -1,0 +1,46 @@
+"""The settings every service shares; each service subclasses them with its own env prefix."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A secret left at this value is only acceptable while developing or testing.
+DEVELOPMENT_SECRET = "development-only-secret"
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings. A service's subclass sets `env_prefix` (LIVELINE_<SVC>_) and adds its own."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_json: bool = True
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_client_id: str | None = None
+    kafka_request_timeout_s: float = 10.0
+
+    mongo_url: str = "mongodb://127.0.0.1:27017/"
+    mongo_database: str = ""
+    mongo_timeout_s: float = 5.0
+
+    readiness_timeout_s: float = 2.0
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets_outside_development(self) -> ServiceSettings:
+        if self.environment in ("development", "test"):
+            return self
+        for name, value in self:
+            if isinstance(value, SecretStr) and value.get_secret_value() == DEVELOPMENT_SECRET:
+                prefix = self.model_config.get("env_prefix", "")
+                raise ValueError(
+                    f"{prefix}{name.upper()} still has the development default; "
+                    f"set a real secret when {prefix}ENVIRONMENT={self.environment}"
+                )
+        return self
