@@ -63,10 +63,19 @@ install_kafka() {
   touch "$dest/.complete"
 }
 
+# FerretDB is built from the module's source with two changes: the version file the module zip
+# lacks, and ferretdb/serialize-document-writes.patch (see that file). The binary's name carries
+# the patch's hash, so a changed patch builds a new binary.
+ferretdb_binary() {
+  echo "$bin/ferretdb-$FERRETDB_VERSION-$(sha256sum "$here/ferretdb/serialize-document-writes.patch" | cut -c1-8)"
+}
+
 install_ferretdb() {
-  local out="$bin/ferretdb-$FERRETDB_VERSION"
+  local out
+  out=$(ferretdb_binary)
   [ -x "$out" ] && return
   need go "Install Go 1.22 or newer."
+  need patch "Install patch, e.g. 'apt-get install patch'."
   say "building FerretDB $FERRETDB_VERSION (first time only, a few minutes)"
   local src work
   src=$(cd "$cache" && GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
@@ -74,8 +83,8 @@ install_ferretdb() {
   work=$(mktemp -d)
   cp -r "$src/." "$work/"
   chmod -R u+w "$work"
-  # The module zip lacks build/version/version.txt, which the binary reads at start.
   printf '%s' "$FERRETDB_VERSION" > "$work/build/version/version.txt"
+  patch -s -p1 -d "$work" < "$here/ferretdb/serialize-document-writes.patch"
   (cd "$work" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" ./cmd/ferretdb)
   mv "$out.tmp" "$out"
   rm -rf "$work"

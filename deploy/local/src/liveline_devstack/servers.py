@@ -8,6 +8,7 @@ its log under one state folder.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import secrets
 import shutil
@@ -162,7 +163,9 @@ class FerretDBServer:
     def __init__(self, state_dir: Path, *, port: int | None = None) -> None:
         self.state_dir = state_dir
         self.port = port or free_port()
-        self.binary = _installed(CACHE / "bin" / f"ferretdb-{versions()['FERRETDB_VERSION']}")
+        patch = DEPLOY_LOCAL / "ferretdb" / "serialize-document-writes.patch"
+        patch_hash = hashlib.sha256(patch.read_bytes()).hexdigest()[:8]
+        self.binary = _installed(CACHE / "bin" / f"ferretdb-{versions()['FERRETDB_VERSION']}-{patch_hash}")
         self.process: ManagedProcess | None = None
 
     @property

@@ -1,0 +1,1 @@
+pytest_plugins = ["liveline_devstack.pytest_plugin"]
