@@ -20,6 +20,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from .kafka import ensure_topics
 from .health import Check, Readiness, ops_router
 from .settings import ServiceSettings
 
@@ -76,12 +77,17 @@ class ServiceRuntime:
         return Readiness(checks, timeout_s=self.settings.readiness_timeout_s)
 
     async def connect_broker(self, *, first_delay_s: float = 0.2, max_delay_s: float = 5.0) -> None:
-        """Start the broker, retrying with capped exponential backoff until it connects."""
+        """Create missing topics and start the broker, retrying with capped backoff until it connects."""
         delay = first_delay_s
         attempt = 0
         while True:
             attempt += 1
             try:
+                await ensure_topics(
+                    self.settings.kafka_bootstrap_servers,
+                    partitions=self.settings.kafka_partitions,
+                    replication_factor=self.settings.kafka_replication_factor,
+                )
                 await self.broker.start()
             except Exception as error:  # noqa: BLE001 - any connection failure is retried
                 log.warning("kafka_connect_failed", attempt=attempt, error=str(error), retry_in_s=delay)

@@ -25,6 +25,8 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_client_id: str | None = None
     kafka_request_timeout_s: float = 10.0
+    kafka_partitions: int = 3
+    kafka_replication_factor: int = 1
 
     mongo_url: str = "mongodb://127.0.0.1:27017/"
     mongo_database: str = ""

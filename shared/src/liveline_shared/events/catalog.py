@@ -1,0 +1,238 @@
+"""Every integration event liveline publishes. Events carry ids, never phone numbers, e-mail
+addresses or names; a consumer that needs more asks the owning service's API.
+
+Changes here are additive: a new field is optional. Removing or retyping a field, or making an
+optional one required, means a new schema version on a new topic (see test_schema_compatibility).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from . import topics
+from .envelope import Event, type_field, version_field
+
+MealPeriod = Literal["lunch", "dinner"]
+
+
+class SlotWindow(BaseModel):
+    """One usage-time slot: a meal period of one day at the merchant, as UTC instants."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    slot_id: str = Field(description="Stable id of the slot, e.g. '<merchant_id>:2015-03-24:dinner'.")
+    meal_period: MealPeriod = Field(description="Which meal period of the day.")
+    local_date: str = Field(description="The day in the merchant's timezone (YYYY-MM-DD).")
+    starts_at: AwareDatetime = Field(description="Start of the slot (UTC).")
+    ends_at: AwareDatetime = Field(description="End of the slot (UTC).")
+
+
+class OrderPlaced(Event):
+    """A buyer paid for a deal; the order carries a voucher valid in the given window."""
+
+    key_field: ClassVar[str] = "order_id"
+    topic: ClassVar[str] = topics.ORDERS.name
+    event_type: Literal["OrderPlaced"] = type_field("OrderPlaced")
+    schema_version: Literal[1] = version_field(1)
+
+    order_id: str = Field(description="The order.")
+    deal_id: str = Field(description="The deal bought.")
+    merchant_id: str = Field(description="The merchant whose deal it is.")
+    user_id: str = Field(description="The buyer (an opaque account id).")
+    quantity: int = Field(ge=1, description="Units bought.")
+    amount_minor: int = Field(ge=0, description="Amount paid in minor units of `currency`.")
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 currency code.")
+    voucher_valid_from: AwareDatetime = Field(description="First instant the voucher may be redeemed (UTC).")
+    voucher_valid_until: AwareDatetime = Field(description="Last instant the voucher may be redeemed (UTC).")
+
+
+class OrderRedeemed(Event):
+    """Merchant staff redeemed the order's voucher: the buyer has consumed the deal (S105)."""
+
+    key_field: ClassVar[str] = "order_id"
+    topic: ClassVar[str] = topics.ORDERS.name
+    event_type: Literal["OrderRedeemed"] = type_field("OrderRedeemed")
+    schema_version: Literal[1] = version_field(1)
+
+    order_id: str = Field(description="The order.")
+    deal_id: str = Field(description="The deal.")
+    merchant_id: str = Field(description="The merchant where it was redeemed.")
+    user_id: str = Field(description="The buyer.")
+    redeemed_by: str = Field(description="The staff account that redeemed it.")
+
+
+class OrderRefunded(Event):
+    """An unredeemed order was refunded; its stock went back to the deal."""
+
+    key_field: ClassVar[str] = "order_id"
+    topic: ClassVar[str] = topics.ORDERS.name
+    event_type: Literal["OrderRefunded"] = type_field("OrderRefunded")
+    schema_version: Literal[1] = version_field(1)
+
+    order_id: str = Field(description="The order.")
+    deal_id: str = Field(description="The deal.")
+    merchant_id: str = Field(description="The merchant.")
+    user_id: str = Field(description="The buyer.")
+    quantity: int = Field(ge=1, description="Units returned to stock.")
+    refunded_by: str = Field(description="The account that asked for the refund (the buyer or an admin).")
+
+
+class SlotOffered(Event):
+    """A list of usage-time slots was offered to a buyer, after purchase or after a missed slot."""
+
+    key_field: ClassVar[str] = "order_id"
+    topic: ClassVar[str] = topics.SLOTS.name
+    event_type: Literal["SlotOffered"] = type_field("SlotOffered")
+    schema_version: Literal[1] = version_field(1)
+
+    offer_id: str = Field(description="The offer.")
+    order_id: str = Field(description="The order the slots are for.")
+    user_id: str = Field(description="The buyer.")
+    merchant_id: str = Field(description="The merchant.")
+    reason: Literal["purchase", "missed_slot"] = Field(description="Why the list was offered.")
+    slots: tuple[SlotWindow, ...] = Field(description="The slots on offer, earliest first.")
+
+
+class SlotChosen(Event):
+    """A buyer chose one or several slots from an offer (S103)."""
+
+    key_field: ClassVar[str] = "order_id"
+    topic: ClassVar[str] = topics.SLOTS.name
+    event_type: Literal["SlotChosen"] = type_field("SlotChosen")
+    schema_version: Literal[1] = version_field(1)
+
+    offer_id: str = Field(description="The offer the choice was made from.")
+    order_id: str = Field(description="The order.")
+    user_id: str = Field(description="The buyer.")
+    merchant_id: str = Field(description="The merchant.")
+    slots: tuple[SlotWindow, ...] = Field(min_length=1, description="The chosen slots, earliest first.")
+
+
+class SlotMissed(Event):
+    """Every chosen slot of an order has passed and the order is still unredeemed."""
+
+    key_field: ClassVar[str] = "order_id"
+    topic: ClassVar[str] = topics.SLOTS.name
+    event_type: Literal["SlotMissed"] = type_field("SlotMissed")
+    schema_version: Literal[1] = version_field(1)
+
+    order_id: str = Field(description="The order.")
+    user_id: str = Field(description="The buyer.")
+    merchant_id: str = Field(description="The merchant.")
+    slot: SlotWindow = Field(description="The last chosen slot, now passed.")
+
+
+class QueueTick(Event):
+    """A merchant's waitlist as of `occurred_at`: what the queue pushes report."""
+
+    key_field: ClassVar[str] = "merchant_id"
+    topic: ClassVar[str] = topics.QUEUE_TICKS.name
+    event_type: Literal["QueueTick"] = type_field("QueueTick")
+    schema_version: Literal[1] = version_field(1)
+
+    merchant_id: str = Field(description="The merchant.")
+    waiting_parties: int = Field(ge=0, description="Parties waiting for a table.")
+    waiting_people: int = Field(ge=0, description="People in those parties.")
+    estimated_wait_minutes: int | None = Field(default=None, ge=0, description="Estimated wait for a new party, if known.")
+
+
+class NotificationCreated(Event):
+    """A push for a user was created (queue update, slot re-offer or video prompt)."""
+
+    key_field: ClassVar[str] = "user_id"
+    topic: ClassVar[str] = topics.NOTIFICATIONS.name
+    event_type: Literal["NotificationCreated"] = type_field("NotificationCreated")
+    schema_version: Literal[1] = version_field(1)
+
+    notification_id: str = Field(description="The notification; the same push is never created twice.")
+    user_id: str = Field(description="The recipient.")
+    kind: Literal["queue_update", "slot_reoffer", "video_prompt"] = Field(description="What the push is about.")
+    order_id: str = Field(description="The order it concerns.")
+    merchant_id: str = Field(description="The merchant it concerns.")
+    slot_id: str | None = Field(default=None, description="The slot it concerns, for queue updates.")
+    waiting_parties: int | None = Field(default=None, ge=0, description="Queue size reported, for queue updates.")
+    queue_as_of: AwareDatetime | None = Field(default=None, description="When that queue size was measured.")
+
+
+class VideoUploaded(Event):
+    """A buyer's on-site video was received and stored, unedited (S106)."""
+
+    key_field: ClassVar[str] = "video_id"
+    topic: ClassVar[str] = topics.VIDEOS.name
+    event_type: Literal["VideoUploaded"] = type_field("VideoUploaded")
+    schema_version: Literal[1] = version_field(1)
+
+    video_id: str = Field(description="The video.")
+    order_id: str = Field(description="The redeemed order it was filmed for.")
+    user_id: str = Field(description="The uploader.")
+    merchant_id: str = Field(description="The merchant filmed.")
+    object_key: str = Field(description="Key of the raw video in the raw-videos bucket.")
+    size_bytes: int = Field(ge=1, description="Size of the upload.")
+    content_type: str = Field(description="Media type of the upload, e.g. video/mp4.")
+
+
+class VideoEdited(Event):
+    """The uploaded video was edited into its display form (S107) and may be shown (S108)."""
+
+    key_field: ClassVar[str] = "video_id"
+    topic: ClassVar[str] = topics.VIDEOS.name
+    event_type: Literal["VideoEdited"] = type_field("VideoEdited")
+    schema_version: Literal[1] = version_field(1)
+
+    video_id: str = Field(description="The video.")
+    order_id: str = Field(description="The order it was filmed for.")
+    merchant_id: str = Field(description="The merchant filmed.")
+    object_key: str = Field(description="Key of the edited clip in the edited-videos bucket.")
+    poster_key: str | None = Field(default=None, description="Key of its poster image, if one was made.")
+    duration_s: float = Field(gt=0, description="Length of the edited clip in seconds.")
+    width: int = Field(gt=0, description="Width of the edited clip in pixels.")
+    height: int = Field(gt=0, description="Height of the edited clip in pixels.")
+
+
+class VideoRejected(Event):
+    """An uploaded video was refused (unreadable, too long, or by a moderator) and is not shown."""
+
+    key_field: ClassVar[str] = "video_id"
+    topic: ClassVar[str] = topics.VIDEOS.name
+    event_type: Literal["VideoRejected"] = type_field("VideoRejected")
+    schema_version: Literal[1] = version_field(1)
+
+    video_id: str = Field(description="The video.")
+    order_id: str = Field(description="The order it was filmed for.")
+    merchant_id: str = Field(description="The merchant.")
+    reason: Literal["unreadable", "too_long", "too_large", "moderation"] = Field(description="Why it was refused.")
+    detail: str = Field(default="", max_length=500, description="A human-readable explanation (no personal data).")
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    OrderPlaced, OrderRedeemed, OrderRefunded,
+    SlotOffered, SlotChosen, SlotMissed,
+    QueueTick, NotificationCreated,
+    VideoUploaded, VideoEdited, VideoRejected,
+)
+_BY_NAME: dict[tuple[str, int], type[Event]] = {
+    (cls.model_fields["event_type"].default, cls.model_fields["schema_version"].default): cls for cls in EVENT_TYPES
+}
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+def event_class(event_type: str, schema_version: int) -> type[Event]:
+    try:
+        return _BY_NAME[(event_type, schema_version)]
+    except KeyError:
+        raise UnknownEventType(f"unknown event {event_type} v{schema_version}") from None
+
+
+def parse_event(body: bytes | str | dict) -> Event:
+    """Validates a message body against the contract named in it; raises on anything else."""
+    import json
+
+    data = json.loads(body) if isinstance(body, bytes | str) else body
+    if not isinstance(data, dict):
+        raise ValueError("an event is a JSON object")
+    return event_class(str(data.get("event_type")), int(data.get("schema_version", 0))).model_validate(data)

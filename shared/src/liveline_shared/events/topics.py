@@ -1,0 +1,72 @@
+"""Every Kafka topic liveline publishes on: its name, message key, retention and producer.
+
+Topic names carry the major schema version of their contents: a breaking change to an event
+goes out on a new topic (`.v2`) beside the old one, never in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    key: str
+    producer: str
+    retention_ms: int
+    description: str
+    cleanup_policy: str = "delete"
+
+    @property
+    def dead_letters(self) -> str:
+        return f"{self.name}.dlq"
+
+
+ORDERS = Topic(
+    name="liveline.orders.v1",
+    key="order_id",
+    producer="order",
+    retention_ms=30 * DAY_MS,
+    description="Facts about orders: placed, redeemed, refunded. Ordered per order.",
+)
+SLOTS = Topic(
+    name="liveline.slots.v1",
+    key="order_id",
+    producer="slots",
+    retention_ms=30 * DAY_MS,
+    description="Usage-time slot lists offered to a buyer, the slots chosen and slots missed. Ordered per order.",
+)
+QUEUE_TICKS = Topic(
+    name="liveline.queue-ticks.v1",
+    key="merchant_id",
+    producer="queue-notifier",
+    retention_ms=2 * DAY_MS,
+    description="A merchant's current waitlist size, whenever it changes. Ordered per merchant.",
+)
+NOTIFICATIONS = Topic(
+    name="liveline.notifications.v1",
+    key="user_id",
+    producer="queue-notifier",
+    retention_ms=7 * DAY_MS,
+    description="Pushes created for a user: queue updates, slot re-offers, video prompts. Ordered per user.",
+)
+VIDEOS = Topic(
+    name="liveline.videos.v1",
+    key="video_id",
+    producer="media",
+    retention_ms=30 * DAY_MS,
+    description="On-site videos: uploaded, edited, rejected. Ordered per video.",
+)
+
+TOPICS: tuple[Topic, ...] = (ORDERS, SLOTS, QUEUE_TICKS, NOTIFICATIONS, VIDEOS)
+DEAD_LETTER_RETENTION_MS = 30 * DAY_MS
+
+
+def topic_by_name(name: str) -> Topic:
+    for topic in TOPICS:
+        if topic.name == name:
+            return topic
+    raise KeyError(name)
