@@ -140,3 +140,13 @@ def test_the_compatibility_test_fails_on_a_broken_copy_of_the_committed_schemas(
 def test_event_ids_are_uuids_and_unique():
     ids = {order_placed().event_id for _ in range(100)}
     assert len(ids) == 100 and all(isinstance(i, uuid.UUID) for i in ids)
+
+
+def test_docs_events_md_is_generated_from_the_current_contracts():
+    from pathlib import Path
+
+    from liveline_shared.events.docs import render
+
+    committed_doc = (SCHEMA_DIR.parents[1] / "docs" / "events.md").read_text()
+    assert committed_doc == render(), "run: python -m liveline_shared.events.docs > docs/events.md"
+    assert Path(SCHEMA_DIR.parents[1] / "docs" / "events.md").exists()
