@@ -2,7 +2,7 @@
 # Installs everything liveline needs to run and test on this machine, caching it under
 # ~/.cache/liveline (LIVELINE_CACHE) so that a second clone starts in seconds:
 #   uv (Python tooling), the Python workspace (.venv), Apache Kafka jars from Maven Central,
-#   FerretDB and MinIO built with go, and ffmpeg from Debian's packages.
+#   FerretDB, MinIO and kustomize built with go, and ffmpeg from Debian's packages.
 # Idempotent: each step is skipped when its result is already in the cache.
 set -euo pipefail
 
@@ -102,10 +102,24 @@ install_minio() {
   rm -rf "$gobin"
 }
 
+# kustomize renders deploy/k8s in the tests that check the manifests.
+install_kustomize() {
+  local out="$bin/kustomize-$KUSTOMIZE_VERSION"
+  [ -x "$out" ] && return
+  need go "Install Go 1.22 or newer."
+  say "building kustomize $KUSTOMIZE_VERSION"
+  local gobin
+  gobin=$(mktemp -d)
+  (cd "$cache" && CGO_ENABLED=0 GOBIN="$gobin" go install -trimpath "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION")
+  mv "$gobin/kustomize" "$out"
+  rm -rf "$gobin"
+}
+
 install_debian_packages
 install_uv
 install_kafka
 install_ferretdb
 install_minio
+install_kustomize
 install_python_workspace
 say "ready (cache: $cache)"
