@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from .kafka import ensure_topics
 from .health import Check, Readiness, ops_router
+from .problems import BodySizeLimit, install_problem_handlers
 from .settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -121,6 +122,8 @@ def create_app(runtime: ServiceRuntime, routers: Iterable[APIRouter] = (), **fas
             log.info("service_stopped")
 
     app = FastAPI(title=f"liveline {runtime.name}", lifespan=lifespan, **fastapi_kwargs)  # type: ignore[arg-type]
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_body_bytes)
     app.include_router(ops_router(runtime.name, runtime.readiness()))
     for router in routers:
         app.include_router(router)

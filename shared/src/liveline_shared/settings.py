@@ -33,6 +33,7 @@ class ServiceSettings(BaseSettings):
     mongo_timeout_s: float = 5.0
 
     readiness_timeout_s: float = 2.0
+    max_request_body_bytes: int = 64 * 1024
 
     @model_validator(mode="after")
     def _refuse_development_secrets_outside_development(self) -> ServiceSettings:
