@@ -34,6 +34,8 @@ class ServiceSettings(BaseSettings):
 
     readiness_timeout_s: float = 2.0
     max_request_body_bytes: int = 64 * 1024
+    # Shared by the gateway and the internal services; see liveline_shared.callers.
+    internal_token: SecretStr = SecretStr(DEVELOPMENT_SECRET)
 
     @model_validator(mode="after")
     def _refuse_development_secrets_outside_development(self) -> ServiceSettings:
