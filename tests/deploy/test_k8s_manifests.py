@@ -52,7 +52,7 @@ def test_settings_use_the_services_own_prefix_and_secrets_come_from_secret_refer
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         for variable in container["env"]:
             assert variable["name"].startswith(prefix), (name, variable["name"])
-            if any(word in variable["name"] for word in ("SECRET", "PASSWORD", "MONGO_URL", "ACCESS_KEY")):
+            if any(word in variable["name"] for word in ("SECRET", "PASSWORD", "TOKEN", "MONGO_URL", "ACCESS_KEY")):
                 assert "secretKeyRef" in variable.get("valueFrom", {}), (name, variable["name"])
         assert all(source["prefix"] == prefix for source in container["envFrom"])
         production = {v["name"]: v.get("value") for v in container["env"]}
