@@ -116,7 +116,9 @@ class KafkaServer:
     def _format(self, properties: Path) -> None:
         if (self.data_dir / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        cluster_id = "-"
+        while cluster_id.startswith("-"):  # the storage tool would read a leading dash as an option
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
         result = subprocess.run(
             [self._java(), "-Xmx256m", "-cp", f"{self.home}/lib/*", "kafka.tools.StorageTool",
              "format", "-t", cluster_id, "-c", str(properties), "--standalone"],
