@@ -40,6 +40,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.subscriber.usecase import DefaultSubscriber
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
+from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
@@ -58,8 +59,8 @@ Handler = Callable[[Event], Awaitable[None]]
 
 CONSUMED_EVENTS = "consumed_events"
 APPLIED_FIELD = "_applied"
-# How many event ids `apply_once` keeps per document. Redeliveries come back in partition order
-# right after a crash, so a window this wide always still holds the event being redelivered.
+# How many event ids `apply_once` keeps per document. A redelivery comes back in partition order
+# right after a crash, so a window this wide still holds the event being redelivered.
 APPLIED_WINDOW = 100
 # Test-only: when set to "1" the consumer process exits right after recording an event and
 # before its offset is committed, to show that a redelivery then changes nothing.
@@ -151,25 +152,37 @@ async def apply_once(
     `event_id`; the change and the remembered event_id are written in one document update.
 
     Returns True when the update was applied now, False when the document already carries the
-    event_id or matched nothing (an extra condition in `filter` did not hold). The ids are kept
-    in `_applied`, bounded to the last APPLIED_WINDOW with `$push`/`$each`/`$slice`.
+    event_id or matched nothing (an extra condition in `filter` did not hold).
     """
     event_key = str(event_id)
     if APPLIED_FIELD in update.get("$push", {}) or APPLIED_FIELD in update.get("$addToSet", {}):
         raise ValueError(f"{APPLIED_FIELD} is managed by apply_once")
     guarded = {**filter, APPLIED_FIELD: {"$ne": event_key}}
-    remembered = {
-        **update,
-        "$push": {**update.get("$push", {}), APPLIED_FIELD: {"$each": [event_key], "$slice": -APPLIED_WINDOW}},
-    }
+    remembered = {**update, "$push": {**update.get("$push", {}), APPLIED_FIELD: event_key}}
     try:
         with pymongo.timeout(timeout_s):
-            result = await collection.update_one(guarded, remembered, upsert=upsert)
+            applied = await collection.find_one_and_update(
+                guarded, remembered, upsert=upsert, return_document=ReturnDocument.AFTER
+            )
     except DuplicateKeyError:
         # Upserting found no document without the event_id, tried to insert one, and the
         # document (with the event_id) was there: applied before.
         return False
-    return result.modified_count == 1 or result.upserted_id is not None
+    if applied is None:
+        return False
+    if len(applied.get(APPLIED_FIELD, ())) > APPLIED_WINDOW:
+        await _forget_oldest_applied(collection, applied["_id"], timeout_s=timeout_s)
+    return True
+
+
+async def _forget_oldest_applied(collection: AsyncCollection, document_id: Any, *, timeout_s: float) -> None:
+    # A second update, because `$push` with `$slice` is silently ignored by the embedded server
+    # (FerretDB 1.x). Losing it in a crash only leaves the list one id longer until the next apply.
+    with pymongo.timeout(timeout_s):
+        await collection.update_one(
+            {"_id": document_id, f"{APPLIED_FIELD}.{APPLIED_WINDOW}": {"$exists": True}},
+            {"$pop": {APPLIED_FIELD: -1}},
+        )
 
 
 async def already_consumed(db: AsyncDatabase, consumer: str, event_id: object, *, timeout_s: float = 5.0) -> bool:
