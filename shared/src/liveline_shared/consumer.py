@@ -62,9 +62,9 @@ APPLIED_FIELD = "_applied"
 # How many event ids `apply_once` keeps per document. A redelivery comes back in partition order
 # right after a crash, so a window this wide still holds the event being redelivered.
 APPLIED_WINDOW = 100
-# Test-only: when set to "1" the consumer process exits right after recording an event and
-# before its offset is committed, to show that a redelivery then changes nothing.
-EXIT_BEFORE_ACK_ENV = "LIVELINE_TEST_EXIT_BEFORE_ACK"
+# Test-only: when set to "1" the consumer stops (and waits to be killed) right after recording
+# an event and before its offset is committed, to show that the redelivery changes nothing.
+HOLD_BEFORE_ACK_ENV = "LIVELINE_TEST_HOLD_BEFORE_ACK"
 # The consumer a replayed dead letter is meant for (set by `dead_letters replay --consumer`).
 REPLAYED_FOR_HEADER = dead_letters.REPLAYED_FOR_HEADER
 
@@ -325,8 +325,9 @@ def register_consumer(
                 log.info("event_consumed", consumer=name)
             else:
                 EVENTS_DUPLICATE.labels(record.topic, name).inc()
-            if os.environ.get(EXIT_BEFORE_ACK_ENV) == "1":
-                os._exit(17)
+            if os.environ.get(HOLD_BEFORE_ACK_ENV) == "1":
+                log.warning("test_hold_before_ack", consumer=name)
+                await asyncio.Event().wait()
 
     @subscriber
     async def consume(message: KafkaMessage) -> None:
