@@ -9,6 +9,7 @@ help:
 	@echo "make run     install what is missing, start Kafka, FerretDB, MinIO and the five services"
 	@echo "make test    install what is missing, start the servers, run the whole suite, stop them"
 	@echo "make unit    only the tests that need no server"
+	@echo "make dlq-replay TOPIC=...  re-publish that topic's dead letters (CONSUMER=name for one consumer)"
 	@echo "make clean   remove local state (.liveline/) and the virtualenv; the cache stays"
 
 install:
@@ -22,6 +23,14 @@ test: install
 
 unit: install
 	@$(PYTHON) -m pytest shared/tests services/*/tests/unit $(PYTEST_ARGS)
+
+# Kafka of the running `make run` unless KAFKA=host:port says otherwise.
+KAFKA ?= $(shell python3 -c "import json; print('127.0.0.1:%d' % json.load(open('.liveline/run/ports.json'))['kafka'])" 2>/dev/null)
+
+dlq-replay: install
+	@test -n "$(TOPIC)" || { echo "usage: make dlq-replay TOPIC=liveline.orders.v1 [CONSUMER=name] [KAFKA=host:port]"; exit 2; }
+	@test -n "$(KAFKA)" || { echo "no Kafka: start 'make run' or pass KAFKA=host:port"; exit 2; }
+	@$(PYTHON) -m liveline_shared.dead_letters replay --bootstrap $(KAFKA) --topic $(TOPIC) $(if $(CONSUMER),--consumer $(CONSUMER))
 
 clean:
 	rm -rf .liveline .venv
