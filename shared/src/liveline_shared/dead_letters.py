@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 
 from .metrics import EVENTS_DEAD_LETTERED
@@ -184,9 +185,9 @@ async def replay(
     )
     replayed: list[Replayed] = []
     async with asyncio.timeout(timeout_s):
-        await reader.start()
-        await writer.start()
         try:
+            await reader.start()
+            await writer.start()
             # The first fetch may already hold letters: they are replayed, not dropped.
             pending: list[ConsumerRecord] = []
             while not reader.assignment():
@@ -232,9 +233,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay_command.add_argument("--timeout-s", type=float, default=60.0)
     args = parser.parse_args(argv)
 
-    done = asyncio.run(
-        replay(args.bootstrap, args.topic, consumer=args.consumer, group_id=args.group, timeout_s=args.timeout_s)
-    )
+    try:
+        done = asyncio.run(
+            replay(args.bootstrap, args.topic, consumer=args.consumer, group_id=args.group, timeout_s=args.timeout_s)
+        )
+    except KafkaError as error:
+        print(f"error: Kafka at {args.bootstrap} did not answer: {error}", file=sys.stderr)
+        return 1
     for item in done:
         print(item.describe())
     print(f"replayed {len(done)} dead letter(s) from {args.topic}.dlq")
