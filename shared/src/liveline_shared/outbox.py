@@ -20,7 +20,8 @@ leaves the entries in place, so the next holder publishes the same event ids aga
 deduplicate by event_id.
 
 Only single-document atomic updates with $set, $unset, $inc, $or, $exists and $lt are used, so
-the same code works on FerretDB and on MongoDB.
+the same code works on FerretDB and on MongoDB. find_one_and_update takes no projection
+(FerretDB 1.24 does not implement findAndModify's "fields"), so a claim returns the whole document.
 """
 
 from __future__ import annotations
@@ -393,7 +394,6 @@ class OutboxRelay:
             return await self.db[collection].find_one_and_update(
                 {"_id": document_id, **claimable_filter(now)},
                 {"$set": {LEASE: lease_token, LEASE_UNTIL: now + self.lease}},
-                projection={OUTBOX: 1, PENDING: 1},
                 return_document=ReturnDocument.AFTER,
             )
 
@@ -426,7 +426,6 @@ class OutboxRelay:
             document = await self.db[collection].find_one_and_update(
                 {"_id": document_id, LEASE: lease_token},
                 mark_sent_update(events),
-                projection={PENDING: 1},
                 return_document=ReturnDocument.AFTER,
             )
         return None if document is None else document[PENDING]
