@@ -237,6 +237,11 @@ class OutboxRelay:
     broker: it must run while the broker is still connecting, it sends a document's events
     back to back and awaits their acknowledgements together (one round trip, still in order,
     which the idempotent producer keeps), and it sends exactly the stored headers and body.
+
+    `publish_timeout_s` bounds connecting and handing a message to the producer. The wait for
+    Kafka's acknowledgement has no deadline of its own (see `_publish`): during an outage the
+    relay holds its few documents, renews their leases and logs, and carries on when Kafka is
+    back; everything else waits in the database.
     """
 
     def __init__(
@@ -257,7 +262,7 @@ class OutboxRelay:
         after_publish: AfterPublish | None = None,
     ) -> None:
         if publish_timeout_s >= lease_s:
-            # A publish that outlived its lease could run while another relay publishes the same events.
+            # Handing the events to the producer happens before the first lease renewal, so it must fit in the lease.
             raise ValueError("publish_timeout_s must be shorter than lease_s")
         self.db = db
         self.collections = tuple(collections)
@@ -345,25 +350,27 @@ class OutboxRelay:
             if not events:
                 await self._repair_counter(collection, document_id, lease_token, claimed[PENDING])
                 return published
-            try:
-                await self._publish(events)
-            except PublishFailed as error:
+            acknowledged, error = await self._publish(events, collection, document_id, lease_token)
+            remaining: int | None = None
+            if acknowledged:
+                if self.after_publish is not None:
+                    await self.after_publish(collection, document_id, acknowledged)
+                remaining = await self._mark_sent(collection, document_id, lease_token, acknowledged)
+                published += len(acknowledged)
+            else:
+                await self._release(collection, document_id, lease_token)
+            if error is not None:
                 delay = self.backoff.failed()
                 self._log.warning(
                     "outbox_publish_failed", collection=collection, document_id=str(document_id),
-                    event_ids=[e.event_id for e in events], error=str(error), retry_in_s=delay,
+                    event_ids=[e.event_id for e in events[len(acknowledged):]], error=error, retry_in_s=delay,
                 )
-                await self._release(collection, document_id, lease_token)
                 return published
             self.backoff.succeeded()
-            if self.after_publish is not None:
-                await self.after_publish(collection, document_id, events)
-            remaining = await self._mark_sent(collection, document_id, lease_token, events)
-            published += len(events)
             if remaining is None:
                 self._log.warning(
                     "outbox_lease_lost_before_mark", collection=collection, document_id=str(document_id),
-                    event_ids=[e.event_id for e in events],
+                    event_ids=[e.event_id for e in acknowledged],
                 )
                 return published
             if remaining == 0:
@@ -397,26 +404,62 @@ class OutboxRelay:
                 return_document=ReturnDocument.AFTER,
             )
 
-    async def _publish(self, events: Sequence[PendingEvent]) -> None:
-        producer = await self._connected_producer()
+    async def _publish(
+        self, events: Sequence[PendingEvent], collection: str, document_id: Any, lease_token: str
+    ) -> tuple[list[PendingEvent], str | None]:
+        """Sends the events in order; the leading ones Kafka acknowledged, and what went wrong if not all.
+
+        Only handing a message to the producer has a deadline. Once handed over, the producer
+        retries it until Kafka takes it, and cancelling the wait would not take it back: a retry
+        of ours would then publish a second copy for every attempt during an outage. So the
+        relay waits for those acknowledgements, renewing its lease meanwhile.
+        """
+        error: str | None = None
+        acknowledgements: list[asyncio.Future[Any]] = []
         try:
-            async with asyncio.timeout(self.publish_timeout_s):
-                # Queue them all first, in order, then await every acknowledgement together.
-                acknowledgements = [
-                    await producer.send(
-                        event.topic, event.body.encode(), key=event.key.encode(), headers=event.kafka_headers()
+            producer = await self._connected_producer()
+            for event in events:
+                # Cancelling send() itself (unlike its returned future) does withdraw the message.
+                async with asyncio.timeout(self.publish_timeout_s):
+                    acknowledgements.append(
+                        await producer.send(
+                            event.topic, event.body.encode(), key=event.key.encode(), headers=event.kafka_headers()
+                        )
                     )
-                    for event in events
-                ]
-                await asyncio.gather(*acknowledgements)
-        except Exception as error:  # noqa: BLE001 - any Kafka failure means "not published, retry later"
-            raise PublishFailed(f"{type(error).__name__}: {error}") from error
+        except Exception as failure:  # noqa: BLE001 - any Kafka failure means "not published, retry later"
+            error = _describe(failure)
+        results = await self._wait_holding_lease(
+            asyncio.gather(*acknowledgements, return_exceptions=True), collection, document_id, lease_token
+        )
+        acknowledged: list[PendingEvent] = []
+        for event, result in zip(events, results, strict=False):
+            if isinstance(result, BaseException):
+                error = _describe(result)
+                break
+            acknowledged.append(event)
         acknowledged_at = self.clock.now()
-        for event in events:
+        for event in acknowledged:
             EVENTS_PUBLISHED.labels(event.topic).inc()
             OUTBOX_PUBLISH_DELAY.labels(event.topic).observe(max(0.0, (acknowledged_at - event.created_at).total_seconds()))
             with structlog.contextvars.bound_contextvars(**event.log_context()):
                 self._log.debug("outbox_event_published", topic=event.topic, key=event.key)
+        return acknowledged, error
+
+    async def _wait_holding_lease(
+        self, acknowledgements: Awaitable[list[Any]], collection: str, document_id: Any, lease_token: str
+    ) -> list[Any]:
+        waiting = asyncio.ensure_future(acknowledgements)
+        renew_every_s = self.lease.total_seconds() / 3
+        started = time.monotonic()
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=renew_every_s)
+            if done:
+                return waiting.result()
+            self._log.warning(
+                "outbox_waiting_for_kafka", collection=collection, document_id=str(document_id),
+                waited_s=round(time.monotonic() - started, 1),
+            )
+            await self._renew(collection, document_id, lease_token)
 
     async def _mark_sent(
         self, collection: str, document_id: Any, lease_token: str, events: Sequence[PendingEvent]
@@ -429,6 +472,18 @@ class OutboxRelay:
                 return_document=ReturnDocument.AFTER,
             )
         return None if document is None else document[PENDING]
+
+    async def _renew(self, collection: str, document_id: Any, lease_token: str) -> None:
+        try:
+            with pymongo.timeout(self.db_timeout_s):
+                renewed = await self.db[collection].update_one(
+                    {"_id": document_id, LEASE: lease_token}, {"$set": {LEASE_UNTIL: self.clock.now() + self.lease}}
+                )
+        except Exception as error:  # noqa: BLE001 - tried again at the next renewal
+            self._log.warning("outbox_lease_renewal_failed", collection=collection, error=_describe(error))
+            return
+        if renewed.matched_count == 0:
+            self._log.warning("outbox_lease_lost_while_publishing", collection=collection, document_id=str(document_id))
 
     async def _release(self, collection: str, document_id: Any, lease_token: str) -> None:
         with contextlib.suppress(Exception), pymongo.timeout(self.db_timeout_s):
@@ -462,7 +517,7 @@ class OutboxRelay:
                 except Exception as error:
                     with contextlib.suppress(Exception):
                         await producer.stop()
-                    raise PublishFailed(f"cannot connect to Kafka: {type(error).__name__}: {error}") from error
+                    raise PublishFailed(f"cannot connect to Kafka: {_describe(error)}") from error
                 self._producer = producer
             return self._producer
 
@@ -481,7 +536,7 @@ class OutboxRelay:
                         self.notify(collection, document_id)
             except Exception as error:  # noqa: BLE001 - the sweep must outlive a database outage
                 delay = self.backoff.failed()
-                self._log.warning("outbox_sweep_failed", error=f"{type(error).__name__}: {error}", retry_in_s=delay)
+                self._log.warning("outbox_sweep_failed", error=_describe(error), retry_in_s=delay)
 
     async def _work_forever(self) -> None:
         while True:
@@ -494,8 +549,12 @@ class OutboxRelay:
                 delay = self.backoff.failed()
                 self._log.warning(
                     "outbox_document_failed", collection=collection, document_id=str(document_id),
-                    error=f"{type(error).__name__}: {error}", retry_in_s=delay,
+                    error=_describe(error), retry_in_s=delay,
                 )
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 TEST_HALT_AFTER_PUBLISH = "LIVELINE_OUTBOX_TEST_HALT_AFTER_PUBLISH"
