@@ -313,7 +313,10 @@ class OutboxRelay:
         self._log.info("outbox_relay_stopped")
 
     def notify(self, collection: str, document_id: Any) -> None:
-        """Publish the events of this document now (the fast path). Never blocks, never fails."""
+        """Publish the events of this document now (the fast path). Never blocks, never fails.
+
+        Call it from the relay's event loop, after the write has returned.
+        """
         item = (collection, document_id)
         if item in self._queued:
             return
