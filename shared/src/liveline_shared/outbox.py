@@ -1,0 +1,617 @@
+"""The transactional outbox, without transactions: events ride in the aggregate's own document.
+
+A service writes an aggregate change and the events it causes in ONE document update:
+`merge_updates(own_update, outbox_update(*events, now=clock.now()))`. The pending events live
+in the document as a map keyed by event id, plus a counter the relay can index:
+
+    {
+      ...the aggregate's own fields...,
+      "_outbox": {"<event_id>": {"seq", "topic", "key", "headers", "body", "created_at"}},
+      "_outbox_pending": 2,                     # number of entries in _outbox
+      "_outbox_lease": "<token>",               # only while a relay holds the document
+      "_outbox_lease_until": datetime,
+    }
+
+`OutboxRelay` claims a document with one conditional find_one_and_update (pending > 0 and no
+live lease), publishes its events in `seq` order with an idempotent producer, and then removes
+exactly those entries ($unset of their paths, $inc of the counter by minus their number) on
+condition that its lease token is still on the document. A crash between publish and mark
+leaves the entries in place, so the next holder publishes the same event ids again; consumers
+deduplicate by event_id.
+
+Only single-document atomic updates with $set, $unset, $inc, $or, $exists and $lt are used, so
+the same code works on FerretDB and on MongoDB. find_one_and_update takes no projection
+(FerretDB 1.24 does not implement findAndModify's "fields"), so a claim returns the whole document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pymongo
+import structlog
+from aiokafka import AIOKafkaProducer
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from .clock import Clock, SystemClock
+from .events.envelope import Event
+from .metrics import EVENTS_PUBLISHED, OUTBOX_PUBLISH_DELAY, OUTBOX_RELAY_LAG
+
+log = structlog.get_logger(__name__)
+
+OUTBOX = "_outbox"
+PENDING = "_outbox_pending"
+LEASE = "_outbox_lease"
+LEASE_UNTIL = "_outbox_lease_until"
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Room for this many events in one write before two writes' sequence numbers could overlap.
+_EVENTS_PER_MICROSECOND = 1000
+
+
+def sequence_start(now: datetime) -> int:
+    """The first sequence number of a write made at `now`: microseconds since the epoch, scaled.
+
+    Writes to one aggregate are ordered by the time they were made (the writers' Clock); the
+    events of one write are ordered by their position in the call.
+    """
+    return ((now - _EPOCH) // timedelta(microseconds=1)) * _EVENTS_PER_MICROSECOND
+
+
+def outbox_entries(*events: Event, now: datetime) -> dict[str, dict[str, Any]]:
+    """The outbox entries of `events` keyed by event id, numbered in the order given."""
+    if len(events) >= _EVENTS_PER_MICROSECOND:
+        raise ValueError(f"at most {_EVENTS_PER_MICROSECOND - 1} events per write")
+    first = sequence_start(now)
+    return {
+        str(event.event_id): {
+            "seq": first + position,
+            "topic": event.topic,
+            "key": event.key,
+            "headers": event.headers(),
+            "body": event.model_dump_json(),
+            "created_at": now,
+        }
+        for position, event in enumerate(events)
+    }
+
+
+def outbox_update(*events: Event, now: datetime) -> dict[str, dict[str, Any]]:
+    """The update fragment that records `events` in a document; merge it into the service's own update."""
+    if not events:
+        return {}
+    entries = outbox_entries(*events, now=now)
+    return {
+        "$set": {f"{OUTBOX}.{event_id}": entry for event_id, entry in entries.items()},
+        "$inc": {PENDING: len(entries)},
+    }
+
+
+def outbox_fields(*events: Event, now: datetime) -> dict[str, Any]:
+    """The fields to put in a NEW document (insert_one) so that it carries `events`."""
+    return {OUTBOX: outbox_entries(*events, now=now), PENDING: len(events)}
+
+
+def merge_updates(*updates: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One update document made of several, operator by operator.
+
+    A field path touched twice (or a path and its parent) is refused: MongoDB would refuse the
+    update anyway, and silently letting one win would lose a change.
+    """
+    merged: dict[str, dict[str, Any]] = {}
+    touched: list[str] = []
+    for update in updates:
+        for operator, fields in update.items():
+            if not operator.startswith("$"):
+                raise ValueError(f"{operator!r} is not an update operator; replacement documents cannot be merged")
+            for path, value in fields.items():
+                clash = next((other for other in touched if _overlaps(path, other)), None)
+                if clash is not None:
+                    raise ValueError(f"update paths {path!r} and {clash!r} overlap")
+                touched.append(path)
+                merged.setdefault(operator, {})[path] = value
+    return merged
+
+
+def _overlaps(path: str, other: str) -> bool:
+    return path == other or path.startswith(other + ".") or other.startswith(path + ".")
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """One event waiting in a document's outbox, as the relay publishes it."""
+
+    event_id: str
+    seq: int
+    topic: str
+    key: str
+    headers: Mapping[str, str]
+    body: str
+    created_at: datetime
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        return [(name, value.encode()) for name, value in self.headers.items()]
+
+    def log_context(self) -> dict[str, str]:
+        return {
+            "event_id": self.event_id,
+            "event_type": self.headers.get("event_type", ""),
+            "correlation_id": self.headers.get("correlation_id", ""),
+        }
+
+
+def pending_events(document: Mapping[str, Any]) -> list[PendingEvent]:
+    """A document's pending events in the order they were written."""
+    events = [
+        PendingEvent(
+            event_id=event_id,
+            seq=entry["seq"],
+            topic=entry["topic"],
+            key=entry["key"],
+            headers=entry["headers"],
+            body=entry["body"],
+            created_at=_aware(entry["created_at"]),
+        )
+        for event_id, entry in (document.get(OUTBOX) or {}).items()
+    ]
+    return sorted(events, key=lambda event: event.seq)
+
+
+def _aware(moment: datetime) -> datetime:
+    # A client built without tz_aware=True hands back naive datetimes; BSON dates are UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def mark_sent_update(events: Sequence[PendingEvent]) -> dict[str, dict[str, Any]]:
+    """Removes exactly the published entries and gives up the lease."""
+    unset = {f"{OUTBOX}.{event.event_id}": "" for event in events}
+    unset.update({LEASE: "", LEASE_UNTIL: ""})
+    return {"$unset": unset, "$inc": {PENDING: -len(events)}}
+
+
+def claimable_filter(now: datetime) -> dict[str, Any]:
+    """Documents with pending events that no relay holds (no lease, or an expired one)."""
+    return {
+        PENDING: {"$gt": 0},
+        "$or": [{LEASE_UNTIL: {"$exists": False}}, {LEASE_UNTIL: {"$lt": now}}],
+    }
+
+
+class Backoff:
+    """Capped exponential backoff shared by a relay's tasks: after a failure nobody retries early."""
+
+    def __init__(self, first_s: float = 0.1, max_s: float = 5.0) -> None:
+        self.first_s = first_s
+        self.max_s = max_s
+        self._next_delay_s = first_s
+        self._resume_at = 0.0
+
+    @property
+    def active(self) -> bool:
+        return time.monotonic() < self._resume_at
+
+    def failed(self) -> float:
+        delay = self._next_delay_s
+        self._resume_at = max(self._resume_at, time.monotonic() + delay)
+        self._next_delay_s = min(delay * 2, self.max_s)
+        return delay
+
+    def succeeded(self) -> None:
+        self._next_delay_s = self.first_s
+
+    async def wait(self) -> None:
+        while (remaining := self._resume_at - time.monotonic()) > 0:
+            await asyncio.sleep(remaining)
+
+
+class PublishFailed(Exception):
+    pass
+
+
+# Test-only hook: called after a document's events were acknowledged by Kafka and before they
+# are marked sent. The crash test uses it to halt a relay process at exactly that point.
+AfterPublish = Callable[[str, Any, Sequence[PendingEvent]], Awaitable[None]]
+
+
+class OutboxRelay:
+    """Publishes the events waiting in the outboxes of `collections` of `db` to Kafka.
+
+    Runs as a background task of a service (`start()`/`stop()` or `async with`). Writers call
+    `notify(collection, document_id)` right after their write so the events go out at once;
+    a sweep every `poll_interval_s` finds whatever a notification missed (a crash, a full
+    queue, another process's writes).
+
+    The relay owns an aiokafka producer rather than publishing through the service's FastStream
+    broker: it must run while the broker is still connecting, it sends a document's events
+    back to back and awaits their acknowledgements together (one round trip, still in order,
+    which the idempotent producer keeps), and it sends exactly the stored headers and body.
+
+    `publish_timeout_s` bounds connecting and handing a message to the producer. The wait for
+    Kafka's acknowledgement has no deadline of its own (see `_publish`): during an outage the
+    relay holds its few documents, renews their leases and logs, and carries on when Kafka is
+    back; everything else waits in the database.
+    """
+
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        collections: Iterable[str],
+        bootstrap_servers: str,
+        *,
+        clock: Clock | None = None,
+        relay_id: str | None = None,
+        poll_interval_s: float = 0.5,
+        lease_s: float = 30.0,
+        publish_timeout_s: float = 10.0,
+        db_timeout_s: float = 5.0,
+        workers: int = 4,
+        sweep_limit: int = 500,
+        max_backoff_s: float = 5.0,
+        after_publish: AfterPublish | None = None,
+    ) -> None:
+        if publish_timeout_s >= lease_s:
+            # Handing the events to the producer happens before the first lease renewal, so it must fit in the lease.
+            raise ValueError("publish_timeout_s must be shorter than lease_s")
+        self.db = db
+        self.collections = tuple(collections)
+        self.bootstrap_servers = bootstrap_servers
+        self.clock = clock or SystemClock()
+        self.relay_id = relay_id or f"relay-{uuid.uuid4().hex[:8]}"
+        self.poll_interval_s = poll_interval_s
+        self.lease = timedelta(seconds=lease_s)
+        self.publish_timeout_s = publish_timeout_s
+        self.db_timeout_s = db_timeout_s
+        self.workers = workers
+        self.sweep_limit = sweep_limit
+        self.after_publish = after_publish
+        self.backoff = Backoff(max_s=max_backoff_s)
+        self._producer: AIOKafkaProducer | None = None
+        self._producer_lock = asyncio.Lock()
+        self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=10_000)
+        self._queued: set[tuple[str, Any]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._log = log.bind(relay_id=self.relay_id)
+
+    async def __aenter__(self) -> OutboxRelay:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Starts the sweep and the workers; returns at once (Kafka may still be away)."""
+        if self._tasks:
+            return
+        self._tasks.append(asyncio.create_task(self._sweep_forever(), name=f"{self.relay_id}-sweep"))
+        for number in range(self.workers):
+            self._tasks.append(asyncio.create_task(self._work_forever(), name=f"{self.relay_id}-worker-{number}"))
+        self._log.info("outbox_relay_started", collections=self.collections)
+
+    async def stop(self) -> None:
+        """Stops the tasks; a document held at that moment is taken over when its lease expires."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._producer.stop(), self.publish_timeout_s)
+            self._producer = None
+        self._log.info("outbox_relay_stopped")
+
+    def notify(self, collection: str, document_id: Any) -> None:
+        """Publish the events of this document now (the fast path). Never blocks, never fails.
+
+        Call it from the relay's event loop, after the write has returned.
+        """
+        item = (collection, document_id)
+        if item in self._queued:
+            return
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            return  # the next sweep finds it
+        self._queued.add(item)
+
+    async def ensure_indexes(self) -> None:
+        for name in self.collections:
+            with pymongo.timeout(self.db_timeout_s):
+                await self.db[name].create_index([(PENDING, 1), (LEASE_UNTIL, 1)], name="outbox_pending")
+
+    async def run_once(self) -> int:
+        """One sweep of every collection, publishing every claimable document; the number of events published."""
+        published = 0
+        for collection in self.collections:
+            for document_id in await self._claimable_ids(collection):
+                published += await self.publish_document(collection, document_id)
+        return published
+
+    async def publish_document(self, collection: str, document_id: Any) -> int:
+        """Claims the document, publishes its pending events in order and marks them sent, until none
+        are left or another relay holds it; the number of events published."""
+        published = 0
+        while True:
+            await self.backoff.wait()
+            lease_token = uuid.uuid4().hex
+            claimed = await self._claim(collection, document_id, lease_token)
+            if claimed is None:
+                return published
+            events = pending_events(claimed)
+            if not events:
+                await self._repair_counter(collection, document_id, lease_token, claimed[PENDING])
+                return published
+            acknowledged, error = await self._publish(events, collection, document_id, lease_token)
+            remaining: int | None = None
+            if acknowledged:
+                if self.after_publish is not None:
+                    await self.after_publish(collection, document_id, acknowledged)
+                remaining = await self._mark_sent(collection, document_id, lease_token, acknowledged)
+                published += len(acknowledged)
+            else:
+                await self._release(collection, document_id, lease_token)
+            if error is not None:
+                delay = self.backoff.failed()
+                self._log.warning(
+                    "outbox_publish_failed", collection=collection, document_id=str(document_id),
+                    event_ids=[e.event_id for e in events[len(acknowledged):]], error=error, retry_in_s=delay,
+                )
+                return published
+            self.backoff.succeeded()
+            if remaining is None:
+                self._log.warning(
+                    "outbox_lease_lost_before_mark", collection=collection, document_id=str(document_id),
+                    event_ids=[e.event_id for e in acknowledged],
+                )
+                return published
+            if remaining == 0:
+                return published
+
+    async def _claimable_ids(self, collection: str) -> list[Any]:
+        """Ids of documents to claim; also sets the relay-lag metric from every pending document seen."""
+        now = self.clock.now()
+        oldest: datetime | None = None
+        claimable: list[Any] = []
+        with pymongo.timeout(self.db_timeout_s):
+            cursor = self.db[collection].find(
+                {PENDING: {"$gt": 0}}, {OUTBOX: 1, LEASE_UNTIL: 1}, limit=self.sweep_limit
+            )
+            async for document in cursor:
+                for entry in (document.get(OUTBOX) or {}).values():
+                    created_at = _aware(entry["created_at"])
+                    oldest = created_at if oldest is None else min(oldest, created_at)
+                lease_until = document.get(LEASE_UNTIL)
+                if lease_until is None or _aware(lease_until) < now:
+                    claimable.append(document["_id"])
+        OUTBOX_RELAY_LAG.labels(collection).set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        return claimable
+
+    async def _claim(self, collection: str, document_id: Any, lease_token: str) -> dict[str, Any] | None:
+        now = self.clock.now()
+        with pymongo.timeout(self.db_timeout_s):
+            return await self.db[collection].find_one_and_update(
+                {"_id": document_id, **claimable_filter(now)},
+                {"$set": {LEASE: lease_token, LEASE_UNTIL: now + self.lease}},
+                return_document=ReturnDocument.AFTER,
+            )
+
+    async def _publish(
+        self, events: Sequence[PendingEvent], collection: str, document_id: Any, lease_token: str
+    ) -> tuple[list[PendingEvent], str | None]:
+        """Sends the events in order; the leading ones Kafka acknowledged, and what went wrong if not all.
+
+        Only handing a message to the producer has a deadline. Once handed over, the producer
+        retries it until Kafka takes it, and cancelling the wait would not take it back: a retry
+        of ours would then publish a second copy for every attempt during an outage. So the
+        relay waits for those acknowledgements, renewing its lease meanwhile.
+        """
+        error: str | None = None
+        acknowledgements: list[asyncio.Future[Any]] = []
+        try:
+            producer = await self._connected_producer()
+            for event in events:
+                # Cancelling send() itself (unlike its returned future) does withdraw the message.
+                async with asyncio.timeout(self.publish_timeout_s):
+                    acknowledgements.append(
+                        await producer.send(
+                            event.topic, event.body.encode(), key=event.key.encode(), headers=event.kafka_headers()
+                        )
+                    )
+        except Exception as failure:  # noqa: BLE001 - any Kafka failure means "not published, retry later"
+            error = _describe(failure)
+        results = await self._wait_holding_lease(
+            asyncio.gather(*acknowledgements, return_exceptions=True), collection, document_id, lease_token
+        )
+        acknowledged: list[PendingEvent] = []
+        for event, result in zip(events, results, strict=False):
+            if isinstance(result, BaseException):
+                error = _describe(result)
+                break
+            acknowledged.append(event)
+        acknowledged_at = self.clock.now()
+        for event in acknowledged:
+            EVENTS_PUBLISHED.labels(event.topic).inc()
+            OUTBOX_PUBLISH_DELAY.labels(event.topic).observe(max(0.0, (acknowledged_at - event.created_at).total_seconds()))
+            with structlog.contextvars.bound_contextvars(**event.log_context()):
+                self._log.debug("outbox_event_published", topic=event.topic, key=event.key)
+        return acknowledged, error
+
+    async def _wait_holding_lease(
+        self, acknowledgements: Awaitable[list[Any]], collection: str, document_id: Any, lease_token: str
+    ) -> list[Any]:
+        waiting = asyncio.ensure_future(acknowledgements)
+        renew_every_s = self.lease.total_seconds() / 3
+        started = time.monotonic()
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=renew_every_s)
+            if done:
+                return waiting.result()
+            self._log.warning(
+                "outbox_waiting_for_kafka", collection=collection, document_id=str(document_id),
+                waited_s=round(time.monotonic() - started, 1),
+            )
+            await self._renew(collection, document_id, lease_token)
+
+    async def _mark_sent(
+        self, collection: str, document_id: Any, lease_token: str, events: Sequence[PendingEvent]
+    ) -> int | None:
+        """Clears the published entries if the lease is still ours; the events left pending, or None if it was not."""
+        with pymongo.timeout(self.db_timeout_s):
+            document = await self.db[collection].find_one_and_update(
+                {"_id": document_id, LEASE: lease_token},
+                mark_sent_update(events),
+                return_document=ReturnDocument.AFTER,
+            )
+        return None if document is None else document[PENDING]
+
+    async def _renew(self, collection: str, document_id: Any, lease_token: str) -> None:
+        try:
+            with pymongo.timeout(self.db_timeout_s):
+                renewed = await self.db[collection].update_one(
+                    {"_id": document_id, LEASE: lease_token}, {"$set": {LEASE_UNTIL: self.clock.now() + self.lease}}
+                )
+        except Exception as error:  # noqa: BLE001 - tried again at the next renewal
+            self._log.warning("outbox_lease_renewal_failed", collection=collection, error=_describe(error))
+            return
+        if renewed.matched_count == 0:
+            self._log.warning("outbox_lease_lost_while_publishing", collection=collection, document_id=str(document_id))
+
+    async def _release(self, collection: str, document_id: Any, lease_token: str) -> None:
+        with contextlib.suppress(Exception), pymongo.timeout(self.db_timeout_s):
+            await self.db[collection].update_one(
+                {"_id": document_id, LEASE: lease_token}, {"$unset": {LEASE: "", LEASE_UNTIL: ""}}
+            )
+
+    async def _repair_counter(self, collection: str, document_id: Any, lease_token: str, pending: int) -> None:
+        # A counter above zero with no entries is a bug elsewhere; without a repair every sweep would
+        # claim the document again. The filter on the counter's value keeps a concurrent write safe.
+        self._log.error("outbox_counter_without_entries", collection=collection, document_id=str(document_id))
+        with pymongo.timeout(self.db_timeout_s):
+            await self.db[collection].update_one(
+                {"_id": document_id, LEASE: lease_token, PENDING: pending},
+                {"$set": {PENDING: 0}, "$unset": {LEASE: "", LEASE_UNTIL: ""}},
+            )
+
+    async def _connected_producer(self) -> AIOKafkaProducer:
+        async with self._producer_lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap_servers,
+                    client_id=f"liveline-outbox-{self.relay_id}",
+                    enable_idempotence=True,
+                    acks="all",
+                    request_timeout_ms=int(self.publish_timeout_s * 1000),
+                )
+                try:
+                    async with asyncio.timeout(self.publish_timeout_s):
+                        await producer.start()
+                except Exception as error:
+                    with contextlib.suppress(Exception):
+                        await producer.stop()
+                    raise PublishFailed(f"cannot connect to Kafka: {_describe(error)}") from error
+                self._producer = producer
+            return self._producer
+
+    async def _sweep_forever(self) -> None:
+        first = True
+        while True:
+            if not first:
+                await asyncio.sleep(self.poll_interval_s)
+            try:
+                if first:
+                    await self.ensure_indexes()
+                    first = False
+                await self.backoff.wait()
+                for collection in self.collections:
+                    for document_id in await self._claimable_ids(collection):
+                        self.notify(collection, document_id)
+            except Exception as error:  # noqa: BLE001 - the sweep must outlive a database outage
+                delay = self.backoff.failed()
+                self._log.warning("outbox_sweep_failed", error=_describe(error), retry_in_s=delay)
+
+    async def _work_forever(self) -> None:
+        while True:
+            item = await self._queue.get()
+            self._queued.discard(item)
+            collection, document_id = item
+            try:
+                await self.publish_document(collection, document_id)
+            except Exception as error:  # noqa: BLE001 - one document's failure must not stop the relay
+                delay = self.backoff.failed()
+                self._log.warning(
+                    "outbox_document_failed", collection=collection, document_id=str(document_id),
+                    error=_describe(error), retry_in_s=delay,
+                )
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+TEST_HALT_AFTER_PUBLISH = "LIVELINE_OUTBOX_TEST_HALT_AFTER_PUBLISH"
+
+
+async def _halt_after_publish(collection: str, document_id: Any, events: Sequence[PendingEvent]) -> None:
+    """Test only: announce the published-but-unmarked events on stdout, then hang until killed."""
+    print(json.dumps({"halted_after_publish": [e.event_id for e in events]}), flush=True)
+    await asyncio.Event().wait()
+
+
+async def _run(args: argparse.Namespace) -> None:
+    from pymongo import AsyncMongoClient
+
+    client: AsyncMongoClient = AsyncMongoClient(
+        args.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000, retryWrites=False
+    )
+    relay = OutboxRelay(
+        client[args.database],
+        args.collection,
+        args.bootstrap_servers,
+        poll_interval_s=args.poll_interval_s,
+        lease_s=args.lease_s,
+        publish_timeout_s=min(10.0, args.lease_s / 2),
+        after_publish=_halt_after_publish if os.environ.get(TEST_HALT_AFTER_PUBLISH) == "1" else None,
+    )
+    try:
+        async with relay:
+            print(json.dumps({"relay_started": relay.relay_id}), flush=True)
+            await asyncio.Event().wait()
+    finally:
+        await client.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m liveline_shared.outbox`: a stand-alone relay (used by the crash test).
+
+    Setting LIVELINE_OUTBOX_TEST_HALT_AFTER_PUBLISH=1 (tests only) makes it stop for good after
+    its first publish and before marking the events sent, so a test can kill it at that point.
+    """
+    from .logging import configure_logging
+
+    parser = argparse.ArgumentParser(prog="python -m liveline_shared.outbox")
+    parser.add_argument("--mongo-url", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--collection", action="append", required=True)
+    parser.add_argument("--bootstrap-servers", required=True)
+    parser.add_argument("--poll-interval-s", type=float, default=0.5)
+    parser.add_argument("--lease-s", type=float, default=30.0)
+    args = parser.parse_args(argv)
+    configure_logging("outbox-relay", json=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_run(args))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
