@@ -51,6 +51,7 @@ class KafkaServer:
         self.home = _installed(CACHE / f"kafka-{versions()['KAFKA_VERSION']}" / ".complete").parent
         self.data_dir = state_dir / "data"
         self.process: ManagedProcess | None = None
+        self._log_start = 0
 
     @property
     def bootstrap_servers(self) -> str:
@@ -137,6 +138,8 @@ class KafkaServer:
             "-cp", f"{self.home}/lib/*", "kafka.Kafka", str(properties),
         ]
         self.process = ManagedProcess("kafka", argv, log_path=self.state_dir / "kafka.log")
+        # The log is appended to across restarts: readiness looks only at this run's lines.
+        self._log_start = self.process.log_path.stat().st_size if self.process.log_path.exists() else 0
         self.process.start()
 
     def wait_ready(self, timeout: float = 90.0) -> None:
@@ -146,7 +149,11 @@ class KafkaServer:
         def ready() -> bool:
             if not process.alive():
                 raise StartError(f"kafka exited ({process.exit_code()}):\n{process.log_tail()}")
-            return port_open(self.port) and "Kafka Server started" in process.log_path.read_text(errors="replace")
+            if not port_open(self.port):
+                return False
+            with process.log_path.open("rb") as log:
+                log.seek(self._log_start)
+                return b"Kafka Server started" in log.read()
 
         wait_until(ready, timeout=timeout, what="kafka", interval=0.2)
 
