@@ -89,13 +89,15 @@ async def _new_account(
 ) -> Account:
     login = normalize_login(raw_login)
     check_password_policy(password)
+    now = accounts.clock.now()
     account = Account(
         account_id=uuid.uuid4().hex,
         login=login,
         role=role,
         merchant_id=merchant_id,
         password_hash=await accounts.passwords.hash(password),
-        created_at=accounts.clock.now(),
+        # BSON keeps milliseconds; cut here so the account we answer with is the one stored.
+        created_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
     )
     await accounts.repository.add(account)
     return account
