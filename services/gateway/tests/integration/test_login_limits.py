@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from services.gateway.tests.integration.support import (
@@ -80,3 +82,11 @@ async def test_an_address_gets_thirty_attempts_and_a_success_does_not_reset_them
     # The same account logs in from another address: the limit was the address's.
     async with httpx.AsyncClient(base_url=gateway.url, timeout=15, headers={"X-Forwarded-For": client_address()}) as other:
         await log_in(other, email, PASSWORD)
+
+
+async def test_simultaneous_guesses_cannot_slip_past_the_account_limit(client):
+    email = new_email()
+    await register(client, email, PASSWORD)
+    guesses = [client.post("/v1/sessions", json={"login": email, "password": f"guess {n}"}) for n in range(12)]
+    statuses = sorted(r.status_code for r in await asyncio.gather(*guesses))
+    assert statuses == [401] * 5 + [429] * 7

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from liveline_gateway.adapters.tokens import AccessTokens
@@ -105,3 +106,13 @@ async def test_a_forged_or_missing_access_token_is_refused(client):
     missing = await client.get("/v1/me")
     assert_problem(missing, 401, "unauthenticated")
     assert missing.headers["www-authenticate"] == "Bearer"
+
+
+async def test_of_two_simultaneous_refreshes_with_one_token_exactly_one_wins(client):
+    email = new_email()
+    await register(client, email, PASSWORD)
+    session = await log_in(client, email, PASSWORD)
+    answers = await asyncio.gather(*(_refresh(client, session["refresh_token"]) for _ in range(2)))
+    assert sorted(a.status_code for a in answers) == [200, 401]
+    loser = next(a for a in answers if a.status_code == 401)
+    assert_problem(loser, 401, "refresh-token-reused")
