@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+import structlog
+
 from liveline_shared.callers import Role
 from liveline_shared.clock import Clock
 
@@ -16,6 +18,8 @@ from .adapters.rate_limits import Limit, RateLimits
 from .adapters.tokens import AccessTokens, RefreshTokens
 from .domain.accounts import Account, check_merchant_id, check_password_policy, normalize_login
 from .domain.errors import AccountNotFound, InvalidCredentials, InvalidToken, LoginRateLimited, UnknownMerchant
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -131,10 +135,13 @@ async def log_in(command: LogIn, accounts: Accounts) -> Session:
     limits = accounts.login_limits
     by_address = await accounts.rate_limits.add(limits.attempts_per_address, command.client_address)
     if by_address.over(limits.attempts_per_address):
+        log.warning("login_rate_limited", scope=limits.attempts_per_address.scope, client_address=command.client_address)
         raise LoginRateLimited(by_address.retry_after_s)
     # Keyed by the login, not the account, so unknown logins are limited exactly like known ones.
     failures = await accounts.rate_limits.add(limits.failures_per_account, login.value)
     if failures.over(limits.failures_per_account):
+        # The login itself stays out of the logs; the address says where the guesses come from.
+        log.warning("login_rate_limited", scope=limits.failures_per_account.scope, client_address=command.client_address)
         raise LoginRateLimited(failures.retry_after_s)
 
     account = await accounts.repository.by_login(login)

@@ -19,6 +19,7 @@ from typing import Any
 
 import jwt
 import pymongo
+import structlog
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -31,6 +32,8 @@ ALGORITHM = "HS256"
 ISSUER = "liveline-gateway"
 TOKENS = "refresh_tokens"
 FAMILIES = "refresh_token_families"
+
+log = structlog.get_logger(__name__)
 
 
 def signing_key(secret: str) -> bytes:
@@ -132,6 +135,7 @@ class RefreshTokens:
             if used is None:
                 raise InvalidToken("unknown refresh token")
             await self._revoke(used["family_id"], "reuse", now)
+            log.warning("refresh_token_reused", family_id=used["family_id"], account_id=used["account_id"])
             raise RefreshTokenReused("this refresh token was already used; every session of this login has ended")
         grant = RefreshGrant(document["account_id"], document["family_id"])
         if document["expires_at"] <= now:

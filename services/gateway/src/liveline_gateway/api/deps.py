@@ -1,4 +1,4 @@
-"""FastAPI dependencies of the gateway's routes, as Annotated aliases."""
+"""FastAPI dependencies of the gateway's routes, as Annotated aliases (async: none of them blocks)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from liveline_shared.problems import Problem
 from ..handlers import Accounts
 
 
-def _accounts(request: Request) -> Accounts:
+async def _accounts(request: Request) -> Accounts:
     return request.app.state.accounts
 
 
@@ -23,7 +23,7 @@ AccountsDep = Annotated[Accounts, Depends(_accounts)]
 _bearer = HTTPBearer(auto_error=False, description="The access token from POST /v1/sessions")
 
 
-def _current_caller(
+async def _current_caller(
     accounts: AccountsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Caller:
     if credentials is None:
@@ -38,7 +38,7 @@ def _current_caller(
 CurrentCaller = Annotated[Caller, Depends(_current_caller)]
 
 
-def _admin_caller(caller: CurrentCaller) -> Caller:
+async def _admin_caller(caller: CurrentCaller) -> Caller:
     if not caller.is_admin:
         raise Problem(403, "forbidden", "Not allowed", "Only an admin may do this.")
     return caller
@@ -47,7 +47,7 @@ def _admin_caller(caller: CurrentCaller) -> Caller:
 AdminCaller = Annotated[Caller, Depends(_admin_caller)]
 
 
-def _staff_caller(caller: CurrentCaller) -> Caller:
+async def _staff_caller(caller: CurrentCaller) -> Caller:
     if caller.role != "staff" or caller.merchant_id is None:
         raise Problem(403, "forbidden", "Not allowed", "Only a merchant's staff may do this.")
     return caller
@@ -56,7 +56,7 @@ def _staff_caller(caller: CurrentCaller) -> Caller:
 StaffCaller = Annotated[Caller, Depends(_staff_caller)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The client's address as uvicorn saw it (it honours X-Forwarded-For only from trusted proxies)."""
     return request.client.host if request.client else "unknown"
 
