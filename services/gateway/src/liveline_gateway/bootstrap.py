@@ -64,7 +64,7 @@ class Housekeeping:
     """Creates the indexes (retrying until the database answers) and purges old rate-limit windows.
 
     It runs in the background so the gateway starts without its database and reports not-ready
-    (the `indexes` check) until the unique indexes that guard logins exist.
+    (its `mongo` check) until the unique indexes that guard logins exist.
     """
 
     def __init__(self, accounts: Accounts, purge_interval_s: float) -> None:
@@ -109,7 +109,12 @@ def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("gateway", settings)
     accounts = build_accounts(settings, runtime.db)
     housekeeping = Housekeeping(accounts, settings.rate_limit_purge_interval_s)
-    runtime.extra_checks = {"indexes": housekeeping.check_indexes}
+    async def check_mongo() -> None:
+        await runtime.check_mongo()
+        await housekeeping.check_indexes()
+
+    # Replaces the usual `mongo` check: the database is of use only once the indexes exist.
+    runtime.extra_checks = {"mongo": check_mongo}
     runtime.on_startup.append(housekeeping.start)
     runtime.on_shutdown.append(housekeeping.stop)
     app = create_app(runtime, routers=[api.router], version="1")
