@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from liveline_shared.settings import ServiceSettings
+from liveline_shared.settings import DEVELOPMENT_SECRET, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -12,3 +13,20 @@ class Settings(ServiceSettings):
 
     http_port: int = 8080
     mongo_database: str = "liveline_gateway"
+
+    # Signs access tokens. Outside development and test it must be set, and long enough.
+    signing_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    access_token_ttl_s: int = Field(default=15 * 60, gt=0)
+    refresh_token_ttl_s: int = Field(default=30 * 24 * 3600, gt=0)
+
+    login_failures_per_account: int = Field(default=5, gt=0)
+    login_failure_window_s: int = Field(default=15 * 60, gt=0)
+    login_attempts_per_address: int = Field(default=30, gt=0)
+    login_address_window_s: int = Field(default=60, gt=0)
+    rate_limit_purge_interval_s: float = Field(default=300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_short_signing_key_outside_development(self) -> Settings:
+        if self.environment not in ("development", "test") and len(self.signing_key.get_secret_value()) < 32:
+            raise ValueError("LIVELINE_GATEWAY_SIGNING_KEY needs at least 32 characters")
+        return self

@@ -1,0 +1,66 @@
+"""How the gateway's domain errors read as problem documents: one stable slug per error."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from liveline_shared.problems import PROBLEM_JSON, Problem, problem_response
+
+from ..domain import errors
+
+_BEARER_INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+# error class -> (status, slug, title); a title never changes for its slug, the detail may.
+_PROBLEMS: dict[type[errors.AccountsError], tuple[int, str, str]] = {
+    errors.InvalidLogin: (422, "invalid-login", "The login is neither an E.164 phone number nor an e-mail address"),
+    errors.WeakPassword: (422, "weak-password", "The password does not meet the password policy"),
+    errors.InvalidMerchantId: (422, "invalid-merchant-id", "The merchant id is not well-formed"),
+    errors.UnknownMerchant: (404, "merchant-not-found", "No such merchant"),
+    errors.LoginTaken: (409, "login-taken", "An account with this login already exists"),
+    errors.InvalidCredentials: (401, "invalid-credentials", "Unknown login or wrong password"),
+    errors.LoginRateLimited: (429, "rate-limited", "Too many login attempts"),
+    errors.InvalidToken: (401, "invalid-token", "The token is not valid"),
+    errors.TokenExpired: (401, "token-expired", "The token has expired"),
+    errors.RefreshTokenReused: (401, "refresh-token-reused", "The refresh token was already used"),
+    errors.AccountNotFound: (401, "account-not-found", "The account of this token no longer exists"),
+}
+
+
+def problem_for(error: errors.AccountsError) -> Problem:
+    status, slug, title = next(v for cls, v in _PROBLEMS.items() if isinstance(error, cls))
+    headers: dict[str, str] = {}
+    extensions: dict[str, object] = {}
+    if isinstance(error, errors.LoginRateLimited):
+        headers["Retry-After"] = str(error.retry_after_s)
+        extensions["retry_after"] = error.retry_after_s
+    elif status == 401 and slug != "invalid-credentials":
+        headers = dict(_BEARER_INVALID)
+    # Credentials failures say nothing more than their title, so the two causes read the same.
+    detail = "" if isinstance(error, errors.InvalidCredentials) else str(error)
+    return Problem(status, slug, title, detail, headers=headers, **extensions)
+
+
+def install_accounts_problems(app: FastAPI) -> None:
+    @app.exception_handler(errors.AccountsError)
+    async def _accounts_error(request: Request, error: errors.AccountsError) -> JSONResponse:
+        return problem_response(problem_for(error), request.url.path)
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem document (`application/problem+json`)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses` entries for the problem documents a route may answer."""
+    return {
+        status: {"model": ProblemDocument, "content": {PROBLEM_JSON: {}}, "description": "A problem document"}
+        for status in statuses
+    }

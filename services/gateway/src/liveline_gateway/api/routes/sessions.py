@@ -1,0 +1,37 @@
+"""Sessions: log in for an access and refresh token pair, refresh it, log out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from ... import handlers
+from ..deps import AccountsDep, ClientAddress
+from ..problems import problems
+from ..schemas import Credentials, RefreshTokenIn, SessionOut
+
+router = APIRouter(prefix="/sessions", tags=["sessions"])
+
+
+@router.post(
+    "", status_code=201, response_model=SessionOut, responses=problems(401, 413, 422, 429), summary="Log in"
+)
+async def log_in(body: Credentials, accounts: AccountsDep, address: ClientAddress) -> SessionOut:
+    command = handlers.LogIn(login=body.login, password=body.password, client_address=address)
+    return SessionOut.of(await handlers.log_in(command, accounts))
+
+
+@router.post(
+    "/refresh", response_model=SessionOut, responses=problems(401, 422),
+    summary="Exchange a refresh token (once) for a new access and refresh token",
+)
+async def refresh(body: RefreshTokenIn, accounts: AccountsDep) -> SessionOut:
+    return SessionOut.of(await handlers.refresh(handlers.Refresh(refresh_token=body.refresh_token), accounts))
+
+
+@router.post(
+    "/logout", status_code=204, response_class=Response, responses=problems(401, 422),
+    summary="End the session the refresh token belongs to",
+)
+async def log_out(body: RefreshTokenIn, accounts: AccountsDep) -> Response:
+    await handlers.log_out(handlers.LogOut(refresh_token=body.refresh_token), accounts)
+    return Response(status_code=204)

@@ -1,0 +1,59 @@
+"""A real gateway process on the session's FerretDB and Kafka, and clients that talk to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from liveline_devstack.pytest_plugin import TEST_STATE
+from liveline_devstack.services import ServiceProcess
+from services.gateway.tests.integration.support import LIMIT_WINDOW_S, client_address
+from tests.random_refs import database_name
+
+
+@pytest.fixture(scope="session")
+def gateway_database() -> str:
+    return database_name("gateway")
+
+
+@pytest.fixture(scope="session")
+def gateway(stack_endpoints, gateway_database) -> Iterator[ServiceProcess]:
+    process = ServiceProcess(
+        "gateway",
+        stack_endpoints,
+        TEST_STATE / "gateway-tests",
+        environment="test",
+        extra_env={
+            "LIVELINE_GATEWAY_MONGO_DATABASE": gateway_database,
+            "LIVELINE_GATEWAY_LOGIN_FAILURE_WINDOW_S": str(LIMIT_WINDOW_S),
+            "LIVELINE_GATEWAY_LOGIN_ADDRESS_WINDOW_S": str(LIMIT_WINDOW_S),
+        },
+    )
+    process.start()
+    try:
+        process.wait_ready(timeout=90)
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+async def db(stack_endpoints, gateway_database) -> AsyncIterator[AsyncDatabase]:
+    client: AsyncMongoClient = AsyncMongoClient(stack_endpoints.mongo_url, tz_aware=True, timeoutMS=10_000)
+    try:
+        yield client[gateway_database]
+    finally:
+        await client.close()
+
+
+@pytest.fixture
+async def client(gateway) -> AsyncIterator[httpx.AsyncClient]:
+    """A client with an address of its own, so the per-address login limit counts only this test."""
+    async with httpx.AsyncClient(
+        base_url=gateway.url, timeout=15, headers={"X-Forwarded-For": client_address()}
+    ) as http:
+        yield http
