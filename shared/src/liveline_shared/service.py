@@ -20,7 +20,9 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from .clock import Clock, SystemClock
 from .kafka import ensure_topics
+from .outbox import OutboxRelay
 from .health import Check, Readiness, ops_router
 from .problems import BodySizeLimit, install_problem_handlers
 from .settings import ServiceSettings
@@ -43,6 +45,8 @@ class ServiceRuntime:
     extra_checks: Mapping[str, Check] = field(default_factory=dict)
     on_startup: list[Hook] = field(default_factory=list)
     on_shutdown: list[Hook] = field(default_factory=list)
+    clock: Clock = field(default_factory=SystemClock)
+    relay: OutboxRelay | None = None
     broker_connected: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
@@ -62,6 +66,17 @@ class ServiceRuntime:
     @property
     def db(self) -> AsyncDatabase:
         return self.mongo[self.settings.mongo_database]
+
+    def use_outbox(self, collections: Iterable[str]) -> OutboxRelay:
+        """Runs an outbox relay over these collections for the life of the service.
+
+        Handlers write events into their aggregate's document (liveline_shared.outbox) and call
+        `relay.notify(collection, id)` after the write so the events leave at once.
+        """
+        self.relay = OutboxRelay(self.db, collections, self.settings.kafka_bootstrap_servers, clock=self.clock)
+        self.on_startup.append(self.relay.start)
+        self.on_shutdown.append(self.relay.stop)
+        return self.relay
 
     async def check_kafka(self) -> None:
         if not self.broker_connected.is_set():
