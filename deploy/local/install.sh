@@ -63,11 +63,11 @@ install_kafka() {
   touch "$dest/.complete"
 }
 
-# FerretDB is built from the module's source with two changes: the version file the module zip
-# lacks, and ferretdb/serialize-document-writes.patch (see that file). The binary's name carries
-# the patch's hash, so a changed patch builds a new binary.
+# FerretDB is built from the module's source with the version file the module zip lacks and the
+# patches in ferretdb/ (each explains itself). The binary's name carries the patches' hash, so a
+# changed patch builds a new binary.
 ferretdb_binary() {
-  echo "$bin/ferretdb-$FERRETDB_VERSION-$(sha256sum "$here/ferretdb/serialize-document-writes.patch" | cut -c1-8)"
+  echo "$bin/ferretdb-$FERRETDB_VERSION-$(cat "$here"/ferretdb/*.patch | sha256sum | cut -c1-8)"
 }
 
 install_ferretdb() {
@@ -84,7 +84,9 @@ install_ferretdb() {
   cp -r "$src/." "$work/"
   chmod -R u+w "$work"
   printf '%s' "$FERRETDB_VERSION" > "$work/build/version/version.txt"
-  patch -s -p1 -d "$work" < "$here/ferretdb/serialize-document-writes.patch"
+  for fix in "$here"/ferretdb/*.patch; do
+    patch -s -p1 -d "$work" < "$fix"
+  done
   (cd "$work" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" ./cmd/ferretdb)
   mv "$out.tmp" "$out"
   rm -rf "$work"

@@ -172,8 +172,8 @@ class FerretDBServer:
     def __init__(self, state_dir: Path, *, port: int | None = None) -> None:
         self.state_dir = state_dir
         self.port = port or free_port()
-        patch = DEPLOY_LOCAL / "ferretdb" / "serialize-document-writes.patch"
-        patch_hash = hashlib.sha256(patch.read_bytes()).hexdigest()[:8]
+        patches = b"".join(p.read_bytes() for p in sorted((DEPLOY_LOCAL / "ferretdb").glob("*.patch")))
+        patch_hash = hashlib.sha256(patches).hexdigest()[:8]
         self.binary = _installed(CACHE / "bin" / f"ferretdb-{versions()['FERRETDB_VERSION']}-{patch_hash}")
         self.process: ManagedProcess | None = None
 
