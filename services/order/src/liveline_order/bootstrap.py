@@ -40,6 +40,7 @@ def build_order_service(
         clock=clock or SystemClock(),
         replay_wait=timedelta(seconds=settings.idempotent_replay_wait_s),
         pending_timeout=timedelta(seconds=settings.pending_timeout_s),
+        placing=asyncio.Semaphore(settings.max_concurrent_orders),
     )
 
 

@@ -21,4 +21,6 @@ class Settings(ServiceSettings):
     pending_timeout_s: float = Field(default=10.0, gt=0)
     # How long a retried POST /orders waits for the first request with its Idempotency-Key.
     idempotent_replay_wait_s: float = Field(default=10.0, gt=0)
+    # Orders reserved and paid at once by this process; more wait their turn (see OrderService.placing).
+    max_concurrent_orders: int = Field(default=16, ge=1)
     default_page_limit: int = Field(default=50, ge=1, le=100)

@@ -83,6 +83,10 @@ class OrderService:
     # Unsettled orders untouched for this long are finished or compensated by the sweep.
     pending_timeout: timedelta = timedelta(seconds=5)
     sweep_batch: int = 100
+    # Orders being reserved and paid at once. Beyond a few dozen, a burst on one deal only queues
+    # inside the database (every reservation updates the same document) until its calls time out;
+    # waiting here instead keeps each database call short.
+    placing: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(16))
 
     def now(self) -> datetime:
         # BSON keeps milliseconds; cutting here means what we answer is what we stored.
@@ -303,11 +307,11 @@ async def place_order(command: PlaceOrder, caller: Caller | None, service: Order
         updated_at=now,
         settled=False,
     )
-    existing = await service.orders.claim(order)
-    if existing is not None:  # a concurrent request with the same key inserted it first
-        return await _replay(existing, fingerprint, service)
-
-    final = await _reserve_and_pay(order, deal, service)
+    async with service.placing:
+        existing = await service.orders.claim(order)
+        if existing is not None:  # a concurrent request with the same key inserted it first
+            return await _replay(existing, fingerprint, service)
+        final = await _reserve_and_pay(order, deal, service)
     _raise_if_rejected(final)
     return PlacedOrder(final, replayed=False)
 
