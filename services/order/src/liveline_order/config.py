@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from liveline_shared.settings import ServiceSettings
@@ -12,3 +13,14 @@ class Settings(ServiceSettings):
 
     http_port: int = 8101
     mongo_database: str = "liveline_order"
+
+    # How often the recovery sweep looks for orders left unfinished (a crash mid-request).
+    recovery_sweep_interval_s: float = Field(default=2.0, gt=0)
+    # An unfinished order untouched this long is finished or compensated by the sweep. Longer
+    # than any healthy request takes, so the sweep does not race live requests.
+    pending_timeout_s: float = Field(default=10.0, gt=0)
+    # How long a retried POST /orders waits for the first request with its Idempotency-Key.
+    idempotent_replay_wait_s: float = Field(default=10.0, gt=0)
+    # Orders reserved and paid at once by this process; more wait their turn (see OrderService.placing).
+    max_concurrent_orders: int = Field(default=16, ge=1)
+    default_page_limit: int = Field(default=50, ge=1, le=100)

@@ -1,0 +1,1 @@
+"""The order service's adapters: MongoDB repositories and the payment provider."""

@@ -1,0 +1,1 @@
+"""The order service's routes, one module per resource."""

@@ -1,0 +1,35 @@
+"""Merchants: admins add them; anyone reads them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from liveline_shared.callers import OptionalCaller
+from liveline_shared.contracts.orders import MerchantOut, MerchantPage, NewMerchant
+
+from ... import handlers
+from ..deps import PageLimit, PageOffset, ServiceDep
+from ..problems import problems
+from ..views import merchant_out
+
+router = APIRouter(tags=["merchants"])
+
+
+@router.post(
+    "/merchants", status_code=201, response_model=MerchantOut, responses=problems(401, 403, 413, 422),
+    summary="Add a merchant (admins)",
+)
+async def create_merchant(body: NewMerchant, caller: OptionalCaller, service: ServiceDep) -> MerchantOut:
+    command = handlers.CreateMerchant(name=body.name, address=body.address, timezone=body.timezone, contact=body.contact)
+    return merchant_out(await handlers.create_merchant(command, caller, service))
+
+
+@router.get("/merchants/{merchant_id}", response_model=MerchantOut, responses=problems(404), summary="One merchant")
+async def get_merchant(merchant_id: str, service: ServiceDep) -> MerchantOut:
+    return merchant_out(await handlers.get_merchant(merchant_id, service))
+
+
+@router.get("/merchants", response_model=MerchantPage, summary="Merchants, oldest first")
+async def list_merchants(service: ServiceDep, limit: PageLimit, offset: PageOffset = 0) -> MerchantPage:
+    merchants = await handlers.list_merchants(limit, offset, service)
+    return MerchantPage(items=[merchant_out(m) for m in merchants], limit=limit, offset=offset)

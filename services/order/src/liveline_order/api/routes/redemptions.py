@@ -1,0 +1,23 @@
+"""Redemptions: a merchant's staff redeem a buyer's voucher, once."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from liveline_shared.callers import AuthenticatedCaller
+from liveline_shared.contracts.orders import OrderOut, Redeem
+
+from ... import handlers
+from ..deps import ServiceDep
+from ..problems import problems
+from ..views import order_out
+
+router = APIRouter(tags=["redemptions"])
+
+
+@router.post(
+    "/redemptions", response_model=OrderOut, responses=problems(401, 403, 404, 409, 413, 422),
+    summary="Redeem a voucher (the staff of its merchant)",
+)
+async def redeem(body: Redeem, caller: AuthenticatedCaller, service: ServiceDep) -> OrderOut:
+    return order_out(await handlers.redeem_voucher(handlers.RedeemVoucher(code=body.code), caller, service))
