@@ -36,7 +36,11 @@ async def create_topic(bootstrap: str, topic: str, partitions: int = 3) -> None:
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
-        assert topic in await admin.list_topics()
+        # The broker's metadata catches up with a new topic shortly after it is created.
+        deadline = time.monotonic() + 10
+        while topic not in await admin.list_topics():
+            assert time.monotonic() < deadline, f"{topic} was created but never listed"
+            await asyncio.sleep(0.1)
     finally:
         await admin.close()
 
