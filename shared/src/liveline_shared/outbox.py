@@ -304,7 +304,9 @@ class OutboxRelay:
         """Stops the tasks; a document held at that moment is taken over when its lease expires."""
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        _, stuck = await asyncio.wait(self._tasks, timeout=self.publish_timeout_s)
+        if stuck:
+            self._log.error("outbox_relay_tasks_did_not_stop", tasks=sorted(t.get_name() for t in stuck))
         self._tasks.clear()
         if self._producer is not None:
             with contextlib.suppress(Exception):
@@ -538,6 +540,7 @@ class OutboxRelay:
                     for document_id in await self._claimable_ids(collection):
                         self.notify(collection, document_id)
             except Exception as error:  # noqa: BLE001 - the sweep must outlive a database outage
+                _reraise_if_cancelled(error)
                 delay = self.backoff.failed()
                 self._log.warning("outbox_sweep_failed", error=_describe(error), retry_in_s=delay)
 
@@ -549,11 +552,20 @@ class OutboxRelay:
             try:
                 await self.publish_document(collection, document_id)
             except Exception as error:  # noqa: BLE001 - one document's failure must not stop the relay
+                _reraise_if_cancelled(error)
                 delay = self.backoff.failed()
                 self._log.warning(
                     "outbox_document_failed", collection=collection, document_id=str(document_id),
                     error=_describe(error), retry_in_s=delay,
                 )
+
+
+def _reraise_if_cancelled(error: Exception) -> None:
+    """A client library may turn our task's cancellation into an error of its own (pymongo's async
+    API does, mid-operation); a loop that caught that as "retry later" would never stop."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from error
 
 
 def _describe(error: BaseException) -> str:
