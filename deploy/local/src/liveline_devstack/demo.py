@@ -42,9 +42,9 @@ class Demo:
     deal_ids: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def new(cls) -> Demo:
+    def new(cls, domain: str = DEMO_DOMAIN) -> Demo:
         def login(role: str, name: str) -> DemoLogin:
-            return DemoLogin(role, f"{name}@{DEMO_DOMAIN}", secrets.token_urlsafe(12))
+            return DemoLogin(role, f"{name}@{domain}", secrets.token_urlsafe(12))
 
         return cls(
             admin=login("admin", "admin"),
@@ -53,9 +53,9 @@ class Demo:
         )
 
     @classmethod
-    def load_or_new(cls, path: Path) -> Demo:
+    def load_or_new(cls, path: Path, domain: str = DEMO_DOMAIN) -> Demo:
         if not path.exists():
-            return cls.new()
+            return cls.new(domain)
         data = json.loads(path.read_text())
         return cls(
             admin=DemoLogin(**data["admin"]),
@@ -122,10 +122,10 @@ DEMO_DEALS: dict[str, tuple[str, int, int, int | None]] = {
 }
 
 
-def seed(gateway_url: str, gateway_env: dict[str, str], state_dir: Path) -> Demo:
-    """Makes whatever part of the demo is missing and returns all of it."""
+def seed(gateway_url: str, gateway_env: dict[str, str], state_dir: Path, *, domain: str = DEMO_DOMAIN) -> Demo:
+    """Makes whatever part of the demo is missing and returns all of it (logins @`domain`)."""
     path = state_dir / DEMO_FILE
-    demo = Demo.load_or_new(path)
+    demo = Demo.load_or_new(path, domain)
     demo.save(path)  # the passwords are kept before any account uses them
     create_admin(gateway_env, demo.admin.login, demo.admin.password)
     with httpx.Client(base_url=gateway_url, timeout=30) as client:
