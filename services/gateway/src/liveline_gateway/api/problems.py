@@ -83,7 +83,10 @@ def describe_problems_in_openapi(app: FastAPI) -> None:
     """Makes the OpenAPI document say what the gateway sends for errors: problem+json only.
 
     Every answer of 400 or more is a problem document, including FastAPI's own 422, which it
-    would otherwise describe as its `HTTPValidationError` JSON.
+    would otherwise describe as its `HTTPValidationError` JSON. The answers every route of a
+    kind may give are added here, so a new route cannot forget them: a body that is not
+    readable (400) or too large (413), input that is not valid (422), and a token that is not
+    (401).
     """
     build = app.openapi
 
@@ -94,7 +97,15 @@ def describe_problems_in_openapi(app: FastAPI) -> None:
         problem = {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}
         for operations in document.get("paths", {}).values():
             for operation in operations.values():
-                for status, response in operation.get("responses", {}).items():
+                responses = operation.setdefault("responses", {})
+                implied = ["422"] if operation.get("parameters") or "requestBody" in operation else []
+                if "requestBody" in operation:
+                    implied += ["400", "413"]
+                if operation.get("security"):
+                    implied.append("401")
+                for status in implied:
+                    responses.setdefault(status, {"description": "A problem document"})
+                for status, response in responses.items():
                     if status.isdigit() and int(status) >= 400:
                         response["content"] = {PROBLEM_JSON: problem}
                         response.setdefault("description", "A problem document")
