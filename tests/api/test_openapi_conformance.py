@@ -37,7 +37,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # Per operation, per mode, per caller. Derandomized: the same requests on every run, so a
 # failure is reproducible; no shrinking, which would re-send requests for minutes.
 SETTINGS = hypothesis.settings(
-    max_examples=10,
+    max_examples=25,
     derandomize=True,
     database=None,
     deadline=None,
