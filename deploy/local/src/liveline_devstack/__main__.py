@@ -1,23 +1,37 @@
 """`python -m liveline_devstack run`: the whole platform on this machine (what `make run` does).
 
-Starts Kafka, FerretDB and MinIO, then the five services, prints where they answer and waits;
-Ctrl-C (or SIGTERM) stops the services, then the servers, leaving nothing running.
+Starts Kafka, FerretDB and MinIO, then the five services, seeds the demo data (demo.py), prints
+where they answer and the demo logins, and waits; Ctrl-C (or SIGTERM) stops the services, then
+the servers, leaving nothing running.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import sys
 import threading
 from pathlib import Path
 
+import httpx
+
+from .demo import SeedError, describe, seed
 from .processes import StartError
 from .services import start_services, stop_services
 from .stack import LocalStack
 
 REPO = Path(__file__).resolve().parents[4]
+
+
+def internal_token(state_dir: Path) -> str:
+    """The token the services share, made once per state folder (never in git) and kept there."""
+    path = state_dir / "internal-token"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 def run(state_dir: Path, gateway_port: int) -> int:
@@ -34,9 +48,18 @@ def run(state_dir: Path, gateway_port: int) -> int:
         return 1
     print(f"servers ready in {stack.started_in:.1f} s; starting the services ...", flush=True)
     try:
-        services = start_services(endpoints, state_dir / "logs", ports={"gateway": gateway_port})
+        services = start_services(
+            endpoints, state_dir / "logs", ports={"gateway": gateway_port}, internal_token=internal_token(state_dir)
+        )
     except StartError as error:
         print(f"error: {error}", file=sys.stderr)
+        stack.stop()
+        return 1
+    try:
+        demo = seed(services["gateway"].url, services["gateway"].env, state_dir)
+    except (SeedError, OSError, httpx.HTTPError) as error:
+        print(f"error: seeding the demo data failed: {error}", file=sys.stderr)
+        stop_services(services)
         stack.stop()
         return 1
 
@@ -47,6 +70,7 @@ def run(state_dir: Path, gateway_port: int) -> int:
     print(f"  mongo (wire)    {endpoints.mongo_url}")
     print(f"  minio (S3)      http://{endpoints.minio_endpoint}")
     print(f"\nGateway: {services['gateway'].url}   (API docs: {services['gateway'].url}/docs)")
+    print(describe(demo))
     print("Press Ctrl-C to stop everything.", flush=True)
 
     exit_code = 0

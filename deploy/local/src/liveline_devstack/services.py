@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import urllib.error
 import urllib.request
@@ -28,19 +29,28 @@ def get_json(url: str, timeout: float = 2.0) -> tuple[int, dict]:
         return error.code, json.loads(error.read() or b"{}")
 
 
+def new_internal_token() -> str:
+    """The token the gateway shows the internal services; one per run, never a fixed default."""
+    return secrets.token_urlsafe(32)
+
+
 class ServiceProcess:
     def __init__(self, service: str, endpoints: Endpoints, log_dir: Path, *, port: int | None = None,
-                 environment: str = "development", extra_env: dict[str, str] | None = None) -> None:
+                 environment: str = "development", internal_token: str | None = None,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.service = service
         self.port = port or free_port()
+        self.internal_token = internal_token or new_internal_token()
         prefix = env_prefix(service)
         env = {
             **os.environ,
             **endpoints.service_env(service),
             f"{prefix}HTTP_PORT": str(self.port),
             f"{prefix}ENVIRONMENT": environment,
+            f"{prefix}INTERNAL_TOKEN": self.internal_token,
             **(extra_env or {}),
         }
+        self.env = env
         self.process = ManagedProcess(
             service, [sys.executable, "-m", module(service)], log_path=log_dir / f"{service}.log", env=env
         )
@@ -74,10 +84,27 @@ class ServiceProcess:
 
 
 def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int] | None = None,
-                   environment: str = "development") -> dict[str, ServiceProcess]:
+                   environment: str = "development", internal_token: str | None = None,
+                   only: tuple[str, ...] = SERVICES) -> dict[str, ServiceProcess]:
+    """Starts the services (all five unless `only` names some) and waits until each is ready.
+
+    They all get the same internal token (a new one unless given), and the gateway the
+    addresses of the services it calls. The gateway does not need them up to start: it
+    answers 503 upstream-unavailable for their routes until they are.
+    """
+    token = internal_token or new_internal_token()
+    ports = {name: (ports or {}).get(name) or free_port() for name in only}
+    upstream = {"order": "ORDER_URL"}
+    gateway_env = {
+        f"{env_prefix('gateway')}{setting}": f"http://127.0.0.1:{ports[name]}"
+        for name, setting in upstream.items() if name in ports
+    }
     processes = {
-        name: ServiceProcess(name, endpoints, log_dir, port=(ports or {}).get(name), environment=environment)
-        for name in SERVICES
+        name: ServiceProcess(
+            name, endpoints, log_dir, port=ports[name], environment=environment, internal_token=token,
+            extra_env=gateway_env if name == "gateway" else None,
+        )
+        for name in only
     }
     for process in processes.values():
         process.start()

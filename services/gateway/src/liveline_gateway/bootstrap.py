@@ -15,18 +15,21 @@ from liveline_shared.service import ServiceRuntime, create_app
 
 from . import api
 from .adapters.accounts_repository import AccountsRepository
-from .adapters.merchants import AnyMerchant
+from .adapters.merchants import MerchantDirectory
+from .adapters.order_service import OrderServiceClient, OrderServiceMerchants
 from .adapters.passwords import Passwords
 from .adapters.rate_limits import Limit, RateLimits
 from .adapters.tokens import AccessTokens, RefreshTokens
-from .api.problems import install_accounts_problems
+from .api.problems import describe_problems_in_openapi, install_accounts_problems
 from .config import Settings
 from .handlers import Accounts, LoginLimits
 
 log = structlog.get_logger(__name__)
 
 
-def build_accounts(settings: Settings, db: AsyncDatabase, clock: Clock | None = None) -> Accounts:
+def build_accounts(
+    settings: Settings, db: AsyncDatabase, merchants: MerchantDirectory, clock: Clock | None = None
+) -> Accounts:
     clock = clock or SystemClock()
     timeout_s = settings.mongo_timeout_s
     return Accounts(
@@ -49,7 +52,7 @@ def build_accounts(settings: Settings, db: AsyncDatabase, clock: Clock | None = 
                 timedelta(seconds=settings.login_address_window_s),
             ),
         ),
-        merchants=AnyMerchant(),
+        merchants=merchants,
         clock=clock,
     )
 
@@ -105,9 +108,20 @@ class Housekeeping:
                 log.warning("rate_limit_purge_failed", error=str(error))
 
 
+def build_order_service(settings: Settings) -> OrderServiceClient:
+    return OrderServiceClient(
+        settings.order_url,
+        settings.internal_token.get_secret_value(),
+        timeout_s=settings.order_timeout_s,
+        connect_timeout_s=settings.order_connect_timeout_s,
+        attempts=settings.order_attempts,
+    )
+
+
 def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("gateway", settings)
-    accounts = build_accounts(settings, runtime.db)
+    order_service = build_order_service(settings)
+    accounts = build_accounts(settings, runtime.db, OrderServiceMerchants(order_service))
     housekeeping = Housekeeping(accounts, settings.rate_limit_purge_interval_s)
     async def check_mongo() -> None:
         await runtime.check_mongo()
@@ -117,7 +131,12 @@ def build_app(settings: Settings) -> FastAPI:
     runtime.extra_checks = {"mongo": check_mongo}
     runtime.on_startup.append(housekeeping.start)
     runtime.on_shutdown.append(housekeeping.stop)
+    # Not a readiness check: a gateway whose order service is down still serves accounts and
+    # answers order routes with 503 upstream-unavailable until it is back.
+    runtime.on_shutdown.append(order_service.close)
     app = create_app(runtime, routers=[api.router], version="1")
     install_accounts_problems(app)
+    describe_problems_in_openapi(app)
     app.state.accounts = accounts
+    app.state.order_service = order_service
     return app

@@ -25,6 +25,15 @@ class Settings(ServiceSettings):
     login_address_window_s: int = Field(default=60, gt=0)
     rate_limit_purge_interval_s: float = Field(default=300.0, gt=0)
 
+    # The order service's internal API (its default port on this machine).
+    order_url: str = "http://127.0.0.1:8101"
+    # Placing an order may wait for a concurrent request with the same key (the order service's
+    # IDEMPOTENT_REPLAY_WAIT_S, 10 s), so the read timeout is longer than that.
+    order_timeout_s: float = Field(default=15.0, gt=0)
+    order_connect_timeout_s: float = Field(default=2.0, gt=0)
+    # Tries of a request that is safe to repeat (reads, and orders with their Idempotency-Key).
+    order_attempts: int = Field(default=3, ge=1, le=10)
+
     @model_validator(mode="after")
     def _refuse_short_signing_key_outside_development(self) -> Settings:
         if self.environment not in ("development", "test") and len(self.signing_key.get_secret_value()) < 32:

@@ -21,6 +21,13 @@ from .domain.accounts import normalize_login
 from .domain.errors import AccountsError, LoginTaken
 
 
+class _NoMerchantLookups:
+    """Creating an admin never asks which merchants exist, so the CLI needs no order service."""
+
+    async def exists(self, merchant_id: str) -> bool:
+        raise RuntimeError("the admin command line does not look up merchants")
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m liveline_gateway.create_admin", description=__doc__)
     parser.add_argument("--login", required=True, help="an E.164 phone number or an e-mail address")
@@ -33,7 +40,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 async def _create(login: str, password: str, settings: Settings) -> int:
     mongo = make_mongo_client(settings, "liveline-gateway-create-admin")
     try:
-        accounts = build_accounts(settings, mongo[settings.mongo_database])
+        accounts = build_accounts(settings, mongo[settings.mongo_database], _NoMerchantLookups())
         await ensure_indexes(accounts)
         try:
             account = await handlers.create_admin(handlers.CreateAdmin(login=login, password=password), accounts)

@@ -1,4 +1,5 @@
-"""A real gateway process on the session's FerretDB and Kafka, and clients that talk to it."""
+"""A real gateway process on the session's FerretDB and Kafka (and the session's order service,
+which owns merchants), and clients that talk to it."""
 
 from __future__ import annotations
 
@@ -21,13 +22,16 @@ def gateway_database() -> str:
 
 
 @pytest.fixture(scope="session")
-def gateway(stack_endpoints, gateway_database) -> Iterator[ServiceProcess]:
+def gateway(stack_endpoints, gateway_database, services) -> Iterator[ServiceProcess]:
+    order = services["order"]
     process = ServiceProcess(
         "gateway",
         stack_endpoints,
         TEST_STATE / "gateway-tests",
         environment="test",
+        internal_token=order.internal_token,
         extra_env={
+            "LIVELINE_GATEWAY_ORDER_URL": order.url,
             "LIVELINE_GATEWAY_MONGO_DATABASE": gateway_database,
             "LIVELINE_GATEWAY_LOGIN_FAILURE_WINDOW_S": str(LIMIT_WINDOW_S),
             "LIVELINE_GATEWAY_LOGIN_ADDRESS_WINDOW_S": str(LIMIT_WINDOW_S),

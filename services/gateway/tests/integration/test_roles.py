@@ -44,7 +44,14 @@ async def test_an_admin_from_the_command_line_creates_staff_for_a_merchant(clien
     admin = await log_in(client, admin_login, PASSWORD)
     assert (await client.get("/v1/me", headers=bearer(admin))).json()["role"] == "admin"
 
-    merchant_id = f"m-{suffix()}"
+    merchant = await client.post(
+        "/v1/admin/merchants",
+        json={"name": f"Noodles {suffix()}", "address": "2 Huaihai Rd", "timezone": "Asia/Shanghai",
+              "contact": "+862161234567"},
+        headers=bearer(admin),
+    )
+    assert merchant.status_code == 201, merchant.text
+    merchant_id = merchant.json()["merchant_id"]
     staff_login = new_phone()
     created = await client.post(
         f"/v1/admin/merchants/{merchant_id}/staff",
@@ -66,6 +73,11 @@ async def test_an_admin_from_the_command_line_creates_staff_for_a_merchant(clien
         "/v1/admin/merchants/not%20an%20id/staff", json={"login": new_email(), "password": PASSWORD}, headers=bearer(admin)
     )
     assert_problem(bad_merchant, 422, "invalid-merchant-id")
+    # The order service owns merchants: one it does not know gets no staff.
+    unknown_merchant = await client.post(
+        f"/v1/admin/merchants/m-{suffix()}/staff", json={"login": new_email(), "password": PASSWORD}, headers=bearer(admin)
+    )
+    assert_problem(unknown_merchant, 404, "merchant-not-found")
 
 
 async def test_the_command_line_refuses_to_turn_a_customer_into_an_admin(client, stack_endpoints, gateway_database):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from .routes import accounts, admin, sessions
+from .routes import accounts, admin, catalog, orders, sessions
 
 router = APIRouter(prefix="/v1")
 router.include_router(accounts.router)
 router.include_router(sessions.router)
 router.include_router(admin.router)
+router.include_router(catalog.router)
+router.include_router(orders.router)

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from liveline_shared.callers import Caller
 from liveline_shared.problems import Problem
 
+from ..adapters.order_service import OrderServiceClient
 from ..handlers import Accounts
 
 
@@ -36,6 +37,23 @@ async def _current_caller(
 
 
 CurrentCaller = Annotated[Caller, Depends(_current_caller)]
+
+
+async def _optional_caller(
+    accounts: AccountsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Caller | None:
+    # Anyone may call these routes, but a token that is sent must be valid (drafts show to managers).
+    return None if credentials is None else accounts.access_tokens.caller(credentials.credentials)
+
+
+OptionalCaller = Annotated[Caller | None, Depends(_optional_caller)]
+
+
+async def _order_service(request: Request) -> OrderServiceClient:
+    return request.app.state.order_service
+
+
+OrderServiceDep = Annotated[OrderServiceClient, Depends(_order_service)]
 
 
 async def _admin_caller(caller: CurrentCaller) -> Caller:

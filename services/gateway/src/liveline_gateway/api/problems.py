@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from liveline_shared.problems import PROBLEM_JSON, Problem, problem_response
 
+from ..adapters.order_service import OrderServiceUnavailable
 from ..domain import errors
 
 _BEARER_INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -47,6 +50,15 @@ def install_accounts_problems(app: FastAPI) -> None:
     async def _accounts_error(request: Request, error: errors.AccountsError) -> JSONResponse:
         return problem_response(problem_for(error), request.url.path)
 
+    @app.exception_handler(OrderServiceUnavailable)
+    async def _upstream_unavailable(request: Request, error: OrderServiceUnavailable) -> JSONResponse:
+        # The cause (connection refused, timeout) is in the gateway's log, not in the answer.
+        problem = Problem(
+            503, "upstream-unavailable", "A service behind the gateway did not answer",
+            "Try again shortly.", headers={"Retry-After": "1"},
+        )
+        return problem_response(problem, request.url.path)
+
 
 class ProblemDocument(BaseModel):
     """An RFC 9457 problem document (`application/problem+json`)."""
@@ -59,8 +71,48 @@ class ProblemDocument(BaseModel):
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, object]]:
-    """OpenAPI `responses` entries for the problem documents a route may answer."""
-    return {
-        status: {"model": ProblemDocument, "content": {PROBLEM_JSON: {}}, "description": "A problem document"}
-        for status in statuses
-    }
+    """OpenAPI `responses` entries for the problem documents a route may answer.
+
+    FastAPI files the model under application/json; `describe_problems_in_openapi` moves it to
+    application/problem+json, the only type these answers have.
+    """
+    return {status: {"model": ProblemDocument, "description": "A problem document"} for status in statuses}
+
+
+def describe_problems_in_openapi(app: FastAPI) -> None:
+    """Makes the OpenAPI document say what the gateway sends for errors: problem+json only.
+
+    Every answer of 400 or more is a problem document, including FastAPI's own 422, which it
+    would otherwise describe as its `HTTPValidationError` JSON. The answers every route of a
+    kind may give are added here, so a new route cannot forget them: a body that is not
+    readable (400) or too large (413), input that is not valid (422), and a token that is not
+    (401).
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        problem = {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                implied = ["422"] if operation.get("parameters") or "requestBody" in operation else []
+                if "requestBody" in operation:
+                    implied += ["400", "413"]
+                if operation.get("security"):
+                    implied.append("401")
+                for status in implied:
+                    responses.setdefault(status, {"description": "A problem document"})
+                for status, response in responses.items():
+                    if status.isdigit() and int(status) >= 400:
+                        response["content"] = {PROBLEM_JSON: problem}
+                        response.setdefault("description", "A problem document")
+        schemas = document.get("components", {}).get("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

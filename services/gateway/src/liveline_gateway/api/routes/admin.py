@@ -1,20 +1,31 @@
-"""What only admins do: give a merchant's staff their accounts."""
+"""What only admins do: add merchants (kept by the order service) and give their staff accounts."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+
+from liveline_shared.contracts.orders import MerchantOut, NewMerchant
 
 from ... import handlers
-from ..deps import AccountsDep, AdminCaller
+from ..deps import AccountsDep, AdminCaller, OrderServiceDep
 from ..problems import problems
 from ..schemas import AccountOut, Credentials
+from ..upstream import relay
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
 @router.post(
+    "/merchants", status_code=201, response_model=MerchantOut, responses=problems(401, 403, 413, 422, 503),
+    summary="Add a merchant",
+)
+async def create_merchant(body: NewMerchant, admin: AdminCaller, orders: OrderServiceDep) -> Response:
+    return relay(await orders.request("POST", "/merchants", admin, json=body.model_dump(mode="json")))
+
+
+@router.post(
     "/merchants/{merchant_id}/staff", status_code=201, response_model=AccountOut,
-    responses=problems(401, 403, 404, 409, 422), summary="Create a staff account for a merchant",
+    responses=problems(401, 403, 404, 409, 413, 422, 503), summary="Create a staff account for a merchant",
 )
 async def create_staff(merchant_id: str, body: Credentials, _admin: AdminCaller, accounts: AccountsDep) -> AccountOut:
     command = handlers.CreateStaff(merchant_id=merchant_id, login=body.login, password=body.password)

@@ -1,0 +1,137 @@
+"""The gateway's client of the order service's internal HTTP API.
+
+The gateway forwards the authenticated caller (liveline_shared.callers) and leaves every
+object-level decision to the order service, so this client mostly relays requests and answers.
+Requests that are safe to repeat are retried a bounded number of times with backoff; a request
+that may have reached the service is never repeated unless the service makes it idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import structlog
+
+from liveline_shared.callers import Caller
+from liveline_shared.problems import PROBLEM_BASE
+
+log = structlog.get_logger(__name__)
+
+# GET, and POST /orders carrying an Idempotency-Key (the order service answers a retry with
+# the first outcome), may be repeated after a timeout or a dropped connection.
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Answers worth trying again: the service (or a proxy) was briefly unable to answer.
+_RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class OrderServiceUnavailable(Exception):
+    """The order service did not answer (down, too slow, or refused our internal token)."""
+
+
+def segment(value: str) -> str:
+    """A path segment built from client input: quoted, so `/` or `..` can never reach another route."""
+    return quote(value, safe="")
+
+
+class OrderServiceClient:
+    def __init__(
+        self,
+        base_url: str,
+        internal_token: str,
+        *,
+        timeout_s: float = 10.0,
+        connect_timeout_s: float = 2.0,
+        attempts: int = 3,
+        first_backoff_s: float = 0.1,
+        max_connections: int = 200,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._internal_token = internal_token
+        self._attempts = attempts
+        self._first_backoff_s = first_backoff_s
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+        )
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        caller: Caller | None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        """One request as `caller` (None: anonymous), retried while that is safe.
+
+        Raises OrderServiceUnavailable when no usable answer came within the attempts.
+        """
+        if idempotent is None:
+            idempotent = method in _IDEMPOTENT_METHODS
+        sent_headers = {**(headers or {})}
+        sent_headers.update(
+            caller.headers(self._internal_token) if caller else {"X-Liveline-Internal-Token": self._internal_token}
+        )
+        query = {name: value for name, value in (params or {}).items() if value is not None}
+        delay = self._first_backoff_s
+        for attempt in range(1, self._attempts + 1):
+            last = attempt == self._attempts
+            try:
+                response = await self._http.request(method, path, params=query, json=json, headers=sent_headers)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+                # Nothing was sent, so any request may be tried again.
+                failure = f"connect: {error}"
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as error:
+                # The request may have been applied: only an idempotent one is repeated.
+                failure = f"{type(error).__name__}: {error}"
+                if not idempotent:
+                    log.warning("order_service_failed", method=method, path=path, error=failure, attempt=attempt)
+                    raise OrderServiceUnavailable(failure) from error
+            else:
+                if response.status_code == 401 and _is_internal_refusal(response):
+                    # Our internal token is wrong: a misconfiguration, not the caller's fault.
+                    log.error("order_service_refused_internal_token", method=method, path=path)
+                    raise OrderServiceUnavailable("the order service refused the internal token")
+                if response.status_code not in _RETRY_STATUSES or not idempotent or last:
+                    return response
+                failure = f"status {response.status_code}"
+            if last:
+                log.warning("order_service_failed", method=method, path=path, error=failure, attempt=attempt)
+                raise OrderServiceUnavailable(failure)
+            await asyncio.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+
+def _is_internal_refusal(response: httpx.Response) -> bool:
+    try:
+        return response.json().get("type") == PROBLEM_BASE + "internal-unauthenticated"
+    except ValueError:
+        return False
+
+
+class OrderServiceMerchants:
+    """The gateway's MerchantDirectory: asks the order service, which owns merchants."""
+
+    def __init__(self, orders: OrderServiceClient) -> None:
+        self._orders = orders
+
+    async def exists(self, merchant_id: str) -> bool:
+        response = await self._orders.request("GET", f"/merchants/{segment(merchant_id)}", None)
+        if response.status_code == 200:
+            return True
+        if response.status_code == 404:
+            return False
+        raise OrderServiceUnavailable(f"merchant lookup answered {response.status_code}")

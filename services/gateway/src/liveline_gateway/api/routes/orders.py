@@ -1,0 +1,92 @@
+"""Orders and redemptions, relayed to the order service with the caller: customers buy (with an
+Idempotency-Key) and refund; buyers, their merchant's staff and admins read orders; staff redeem
+vouchers. To anyone else an order does not exist (404); the order service decides."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from liveline_shared.contracts.orders import (
+    IDEMPOTENCY_KEY_HEADER,
+    IDEMPOTENT_REPLAY_HEADER,
+    OrderOut,
+    OrderPage,
+    OrderStatus,
+    PlaceOrder,
+    Redeem,
+)
+
+from ...adapters.order_service import segment
+from ..deps import CurrentCaller, OrderServiceDep
+from ..problems import problems
+from ..upstream import ObjectId, relay
+
+router = APIRouter(tags=["orders"])
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias=IDEMPOTENCY_KEY_HEADER, min_length=1, max_length=200,
+        description="A key of the client's choosing; retrying with it never places a second order.",
+    ),
+]
+
+
+@router.post(
+    "/orders", status_code=201, response_model=OrderOut,
+    responses=problems(401, 402, 403, 404, 409, 413, 422, 503), summary="Buy a deal (customers)",
+    description="Answers 201 with the paid order and its voucher, both the first time and for every retry "
+    f"with the same Idempotency-Key (a retry also carries `{IDEMPOTENT_REPLAY_HEADER}: true`). The same key "
+    "with a different body is a 422 idempotency-key-reused problem.",
+)
+async def place_order(
+    body: PlaceOrder, idempotency_key: IdempotencyKey, caller: CurrentCaller, orders: OrderServiceDep
+) -> Response:
+    # The key makes a repeat harmless, so a timed-out attempt may be retried.
+    upstream = await orders.request(
+        "POST", "/orders", caller, json=body.model_dump(mode="json"),
+        headers={IDEMPOTENCY_KEY_HEADER: idempotency_key}, idempotent=True,
+    )
+    return relay(upstream)
+
+
+@router.get(
+    "/orders", response_model=OrderPage, responses=problems(401, 403, 422, 503),
+    summary="Orders, newest first: a customer's own, a merchant's for its staff, all for admins",
+)
+async def list_orders(
+    caller: CurrentCaller,
+    orders: OrderServiceDep,
+    status: OrderStatus | None = None,
+    deal_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    offset: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+) -> Response:
+    params = {"status": status, "deal_id": deal_id, "limit": limit, "offset": offset}
+    return relay(await orders.request("GET", "/orders", caller, params=params))
+
+
+@router.get(
+    "/orders/{order_id}", response_model=OrderOut, responses=problems(401, 404, 422, 503),
+    summary="One order (its buyer, the merchant's staff, admins)",
+)
+async def get_order(order_id: ObjectId, caller: CurrentCaller, orders: OrderServiceDep) -> Response:
+    return relay(await orders.request("GET", f"/orders/{segment(order_id)}", caller))
+
+
+@router.post(
+    "/orders/{order_id}/refund", response_model=OrderOut, responses=problems(401, 403, 404, 409, 422, 503),
+    summary="Refund a paid, unredeemed order (its buyer or an admin)",
+)
+async def refund_order(order_id: ObjectId, caller: CurrentCaller, orders: OrderServiceDep) -> Response:
+    return relay(await orders.request("POST", f"/orders/{segment(order_id)}/refund", caller))
+
+
+@router.post(
+    "/redemptions", response_model=OrderOut, responses=problems(401, 403, 404, 409, 413, 422, 503),
+    summary="Redeem a voucher, once (the staff of its merchant)",
+)
+async def redeem(body: Redeem, caller: CurrentCaller, orders: OrderServiceDep) -> Response:
+    return relay(await orders.request("POST", "/redemptions", caller, json=body.model_dump(mode="json")))
