@@ -304,7 +304,7 @@ class OutboxRelay:
         """Stops the tasks; a document held at that moment is taken over when its lease expires."""
         for task in self._tasks:
             task.cancel()
-        _, stuck = await asyncio.wait(self._tasks, timeout=self.publish_timeout_s)
+        _, stuck = await asyncio.wait(self._tasks, timeout=self.publish_timeout_s) if self._tasks else (set(), set())
         if stuck:
             self._log.error("outbox_relay_tasks_did_not_stop", tasks=sorted(t.get_name() for t in stuck))
         self._tasks.clear()
