@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import timedelta
 
-import structlog
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from liveline_shared.clock import Clock, SystemClock
+from liveline_shared.maintenance import Maintenance
 from liveline_shared.service import ServiceRuntime, create_app
 
 from . import api
@@ -24,7 +22,6 @@ from .api.problems import describe_problems_in_openapi, install_accounts_problem
 from .config import Settings
 from .handlers import Accounts, LoginLimits
 
-log = structlog.get_logger(__name__)
 
 
 def build_accounts(
@@ -63,51 +60,6 @@ async def ensure_indexes(accounts: Accounts) -> None:
     await accounts.rate_limits.ensure_indexes()
 
 
-class Housekeeping:
-    """Creates the indexes (retrying until the database answers) and purges old rate-limit windows.
-
-    It runs in the background so the gateway starts without its database and reports not-ready
-    (its `mongo` check) until the unique indexes that guard logins exist.
-    """
-
-    def __init__(self, accounts: Accounts, purge_interval_s: float) -> None:
-        self._accounts = accounts
-        self._purge_interval_s = purge_interval_s
-        self._indexes_ready = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="gateway-housekeeping")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def check_indexes(self) -> None:
-        if not self._indexes_ready.is_set():
-            raise RuntimeError("the account indexes are not created yet")
-
-    async def _run(self) -> None:
-        delay = 0.2
-        while not self._indexes_ready.is_set():
-            try:
-                await ensure_indexes(self._accounts)
-                self._indexes_ready.set()
-            except Exception as error:  # noqa: BLE001 - retried with capped backoff
-                log.warning("gateway_indexes_failed", error=str(error), retry_in_s=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        while True:
-            await asyncio.sleep(self._purge_interval_s)
-            try:
-                purged = await self._accounts.rate_limits.purge_expired()
-                log.info("rate_limit_windows_purged", count=purged)
-            except Exception as error:  # noqa: BLE001 - the next round tries again
-                log.warning("rate_limit_purge_failed", error=str(error))
-
-
 def build_order_service(settings: Settings) -> OrderServiceClient:
     return OrderServiceClient(
         settings.order_url,
@@ -122,7 +74,14 @@ def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("gateway", settings)
     order_service = build_order_service(settings)
     accounts = build_accounts(settings, runtime.db, OrderServiceMerchants(order_service))
-    housekeeping = Housekeeping(accounts, settings.rate_limit_purge_interval_s)
+    # Old rate-limit windows are purged in the background; the login indexes gate readiness.
+    housekeeping = Maintenance(
+        "gateway",
+        ensure_indexes=lambda: ensure_indexes(accounts),
+        job=accounts.rate_limits.purge_expired,
+        interval_s=settings.rate_limit_purge_interval_s,
+    )
+
     async def check_mongo() -> None:
         await runtime.check_mongo()
         await housekeeping.check_indexes()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import timedelta
 
-import structlog
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from liveline_shared.clock import Clock, SystemClock
+from liveline_shared.maintenance import Maintenance
 from liveline_shared.service import ServiceRuntime, create_app
 
 from . import handlers
@@ -24,7 +23,6 @@ from .api import build_router
 from .api.problems import install_order_problems
 from .config import Settings
 
-log = structlog.get_logger(__name__)
 
 
 def build_order_service(
@@ -50,58 +48,18 @@ async def ensure_indexes(service: handlers.OrderService) -> None:
     await service.orders.ensure_indexes()
 
 
-class Maintenance:
-    """Creates the indexes (retrying until the database answers), then runs the recovery sweep.
-
-    It runs in the background so the service starts without its database and reports not-ready
-    (its `mongo` check) until the indexes exist.
-    """
-
-    def __init__(self, service: handlers.OrderService, sweep_interval_s: float) -> None:
-        self._service = service
-        self._sweep_interval_s = sweep_interval_s
-        self._indexes_ready = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="order-maintenance")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def check_indexes(self) -> None:
-        if not self._indexes_ready.is_set():
-            raise RuntimeError("the order indexes are not created yet")
-
-    async def _run(self) -> None:
-        delay = 0.2
-        while not self._indexes_ready.is_set():
-            try:
-                await ensure_indexes(self._service)
-                self._indexes_ready.set()
-            except Exception as error:  # noqa: BLE001 - retried with capped backoff
-                log.warning("order_indexes_failed", error=str(error), retry_in_s=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        while True:
-            await asyncio.sleep(self._sweep_interval_s)
-            try:
-                handled = await handlers.recover_unsettled(self._service)
-                if handled:
-                    log.info("order_recovery_sweep", handled=handled)
-            except Exception as error:  # noqa: BLE001 - the next round tries again
-                log.warning("order_recovery_sweep_failed", error=str(error))
-
-
 def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("order", settings)
     service = build_order_service(settings, runtime.db, clock=runtime.clock)
     relay = runtime.use_outbox([ORDERS])
     service.notify = relay.notify
-    maintenance = Maintenance(service, settings.recovery_sweep_interval_s)
+    # The recovery sweep finishes or undoes orders a crash left unsettled; the indexes gate readiness.
+    maintenance = Maintenance(
+        "order",
+        ensure_indexes=lambda: ensure_indexes(service),
+        job=lambda: handlers.recover_unsettled(service),
+        interval_s=settings.recovery_sweep_interval_s,
+    )
 
     async def check_mongo() -> None:
         await runtime.check_mongo()
