@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,6 +48,24 @@ class Problem(Exception):
             body["instance"] = instance
         body.update(self.extensions)
         return body
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem document (`application/problem+json`), as the OpenAPI documents show it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses` entries for the problem documents a route may answer."""
+    return {
+        status: {"model": ProblemDocument, "content": {PROBLEM_JSON: {}}, "description": "A problem document"}
+        for status in statuses
+    }
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from liveline_shared.problems import PROBLEM_JSON, Problem, problem_response
 
@@ -58,25 +57,6 @@ def install_accounts_problems(app: FastAPI) -> None:
             "Try again shortly.", headers={"Retry-After": "1"},
         )
         return problem_response(problem, request.url.path)
-
-
-class ProblemDocument(BaseModel):
-    """An RFC 9457 problem document (`application/problem+json`)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-
-
-def problems(*statuses: int) -> dict[int | str, dict[str, object]]:
-    """OpenAPI `responses` entries for the problem documents a route may answer.
-
-    FastAPI files the model under application/json; `describe_problems_in_openapi` moves it to
-    application/problem+json, the only type these answers have.
-    """
-    return {status: {"model": ProblemDocument, "description": "A problem document"} for status in statuses}
 
 
 def describe_problems_in_openapi(app: FastAPI) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 
-from liveline_shared.problems import PROBLEM_JSON, Problem, problem_response
+from liveline_shared.problems import Problem, problem_response
 
 from ..domain import errors
 from ..domain.orders import InvalidTransition
@@ -66,21 +65,3 @@ def install_order_problems(app: FastAPI) -> None:
         log.warning("database_error", path=request.url.path, error=f"{type(error).__name__}: {error}")
         problem = Problem(503, "database-unavailable", "The database did not answer in time", headers={"Retry-After": "1"})
         return problem_response(problem, request.url.path)
-
-
-class ProblemDocument(BaseModel):
-    """An RFC 9457 problem document (`application/problem+json`)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-
-
-def problems(*statuses: int) -> dict[int | str, dict[str, object]]:
-    """OpenAPI `responses` entries for the problem documents a route may answer."""
-    return {
-        status: {"model": ProblemDocument, "content": {PROBLEM_JSON: {}}, "description": "A problem document"}
-        for status in statuses
-    }

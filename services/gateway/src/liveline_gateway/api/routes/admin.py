@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from liveline_shared.contracts.orders import MerchantOut, NewMerchant
+from liveline_shared.problems import problem_responses
 
 from ... import handlers
 from ..deps import AccountsDep, AdminCaller, OrderServiceDep
-from ..problems import problems
 from ..schemas import AccountOut, Credentials
 from ..upstream import relay
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 
 @router.post(
-    "/merchants", status_code=201, response_model=MerchantOut, responses=problems(401, 403, 413, 422, 503),
+    "/merchants", status_code=201, response_model=MerchantOut, responses=problem_responses(401, 403, 413, 422, 503),
     summary="Add a merchant",
 )
 async def create_merchant(body: NewMerchant, admin: AdminCaller, orders: OrderServiceDep) -> Response:
@@ -25,7 +25,7 @@ async def create_merchant(body: NewMerchant, admin: AdminCaller, orders: OrderSe
 
 @router.post(
     "/merchants/{merchant_id}/staff", status_code=201, response_model=AccountOut,
-    responses=problems(401, 403, 404, 409, 413, 422, 503), summary="Create a staff account for a merchant",
+    responses=problem_responses(401, 403, 404, 409, 413, 422, 503), summary="Create a staff account for a merchant",
 )
 async def create_staff(merchant_id: str, body: Credentials, _admin: AdminCaller, accounts: AccountsDep) -> AccountOut:
     command = handlers.CreateStaff(merchant_id=merchant_id, login=body.login, password=body.password)

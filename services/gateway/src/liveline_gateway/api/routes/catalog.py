@@ -8,17 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from liveline_shared.contracts.orders import DealChange, DealOut, DealPage, DealStatus, MerchantOut, NewDeal
+from liveline_shared.problems import problem_responses
 
 from ...adapters.order_service import segment
 from ..deps import CurrentCaller, OptionalCaller, OrderServiceDep
-from ..problems import problems
 from ..upstream import ObjectId, relay
 
 router = APIRouter(tags=["catalog"])
 
 
 @router.get(
-    "/merchants/{merchant_id}", response_model=MerchantOut, responses=problems(401, 404, 422, 503),
+    "/merchants/{merchant_id}", response_model=MerchantOut, responses=problem_responses(401, 404, 422, 503),
     summary="One merchant",
 )
 async def get_merchant(merchant_id: ObjectId, caller: OptionalCaller, orders: OrderServiceDep) -> Response:
@@ -26,7 +26,7 @@ async def get_merchant(merchant_id: ObjectId, caller: OptionalCaller, orders: Or
 
 
 @router.get(
-    "/deals", response_model=DealPage, responses=problems(401, 403, 422, 503),
+    "/deals", response_model=DealPage, responses=problem_responses(401, 403, 422, 503),
     summary="Deals, newest first, merchants embedded",
     description="On-sale deals by default. `status=ended` lists ended deals; `status=draft` only a "
     "merchant's own drafts for its staff (or any for admins), otherwise 403.",
@@ -44,7 +44,7 @@ async def list_deals(
 
 
 @router.get(
-    "/deals/{deal_id}", response_model=DealOut, responses=problems(401, 404, 422, 503),
+    "/deals/{deal_id}", response_model=DealOut, responses=problem_responses(401, 404, 422, 503),
     summary="One deal, its merchant embedded (drafts only for their managers)",
 )
 async def get_deal(deal_id: ObjectId, caller: OptionalCaller, orders: OrderServiceDep) -> Response:
@@ -53,7 +53,7 @@ async def get_deal(deal_id: ObjectId, caller: OptionalCaller, orders: OrderServi
 
 @router.post(
     "/merchants/{merchant_id}/deals", status_code=201, response_model=DealOut,
-    responses=problems(401, 403, 404, 413, 422, 503), summary="Draft a deal (the merchant's staff or admins)",
+    responses=problem_responses(401, 403, 404, 413, 422, 503), summary="Draft a deal (the merchant's staff or admins)",
 )
 async def create_deal(merchant_id: ObjectId, body: NewDeal, caller: CurrentCaller, orders: OrderServiceDep) -> Response:
     path = f"/merchants/{segment(merchant_id)}/deals"
@@ -61,7 +61,7 @@ async def create_deal(merchant_id: ObjectId, body: NewDeal, caller: CurrentCalle
 
 
 @router.patch(
-    "/deals/{deal_id}", response_model=DealOut, responses=problems(401, 403, 404, 409, 413, 422, 503),
+    "/deals/{deal_id}", response_model=DealOut, responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
     summary="Change a deal's status (draft -> on_sale -> ended) or, while draft, its fields",
 )
 async def change_deal(deal_id: ObjectId, body: DealChange, caller: CurrentCaller, orders: OrderServiceDep) -> Response:

@@ -18,9 +18,10 @@ from liveline_shared.contracts.orders import (
     Redeem,
 )
 
+from liveline_shared.problems import problem_responses
+
 from ...adapters.order_service import segment
 from ..deps import CurrentCaller, OrderServiceDep
-from ..problems import problems
 from ..upstream import ObjectId, relay
 
 router = APIRouter(tags=["orders"])
@@ -36,7 +37,7 @@ IdempotencyKey = Annotated[
 
 @router.post(
     "/orders", status_code=201, response_model=OrderOut,
-    responses=problems(401, 402, 403, 404, 409, 413, 422, 503), summary="Buy a deal (customers)",
+    responses=problem_responses(401, 402, 403, 404, 409, 413, 422, 503), summary="Buy a deal (customers)",
     description="Answers 201 with the paid order and its voucher, both the first time and for every retry "
     f"with the same Idempotency-Key (a retry also carries `{IDEMPOTENT_REPLAY_HEADER}: true`). The same key "
     "with a different body is a 422 idempotency-key-reused problem.",
@@ -53,7 +54,7 @@ async def place_order(
 
 
 @router.get(
-    "/orders", response_model=OrderPage, responses=problems(401, 403, 422, 503),
+    "/orders", response_model=OrderPage, responses=problem_responses(401, 403, 422, 503),
     summary="Orders, newest first: a customer's own, a merchant's for its staff, all for admins",
 )
 async def list_orders(
@@ -69,7 +70,7 @@ async def list_orders(
 
 
 @router.get(
-    "/orders/{order_id}", response_model=OrderOut, responses=problems(401, 404, 422, 503),
+    "/orders/{order_id}", response_model=OrderOut, responses=problem_responses(401, 404, 422, 503),
     summary="One order (its buyer, the merchant's staff, admins)",
 )
 async def get_order(order_id: ObjectId, caller: CurrentCaller, orders: OrderServiceDep) -> Response:
@@ -77,7 +78,7 @@ async def get_order(order_id: ObjectId, caller: CurrentCaller, orders: OrderServ
 
 
 @router.post(
-    "/orders/{order_id}/refund", response_model=OrderOut, responses=problems(401, 403, 404, 409, 422, 503),
+    "/orders/{order_id}/refund", response_model=OrderOut, responses=problem_responses(401, 403, 404, 409, 422, 503),
     summary="Refund a paid, unredeemed order (its buyer or an admin)",
 )
 async def refund_order(order_id: ObjectId, caller: CurrentCaller, orders: OrderServiceDep) -> Response:
@@ -85,7 +86,7 @@ async def refund_order(order_id: ObjectId, caller: CurrentCaller, orders: OrderS
 
 
 @router.post(
-    "/redemptions", response_model=OrderOut, responses=problems(401, 403, 404, 409, 413, 422, 503),
+    "/redemptions", response_model=OrderOut, responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
     summary="Redeem a voucher, once (the staff of its merchant)",
 )
 async def redeem(body: Redeem, caller: CurrentCaller, orders: OrderServiceDep) -> Response:

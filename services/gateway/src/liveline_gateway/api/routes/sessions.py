@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from liveline_shared.problems import problem_responses
+
 from ... import handlers
 from ..deps import AccountsDep, ClientAddress
-from ..problems import problems
 from ..schemas import Credentials, RefreshTokenIn, SessionOut
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
 
 @router.post(
-    "", status_code=201, response_model=SessionOut, responses=problems(401, 413, 422, 429), summary="Log in"
+    "", status_code=201, response_model=SessionOut, responses=problem_responses(401, 413, 422, 429), summary="Log in"
 )
 async def log_in(body: Credentials, accounts: AccountsDep, address: ClientAddress) -> SessionOut:
     command = handlers.LogIn(login=body.login, password=body.password, client_address=address)
@@ -21,7 +22,7 @@ async def log_in(body: Credentials, accounts: AccountsDep, address: ClientAddres
 
 
 @router.post(
-    "/refresh", response_model=SessionOut, responses=problems(401, 422),
+    "/refresh", response_model=SessionOut, responses=problem_responses(401, 422),
     summary="Exchange a refresh token (once) for a new access and refresh token",
 )
 async def refresh(body: RefreshTokenIn, accounts: AccountsDep) -> SessionOut:
@@ -29,7 +30,7 @@ async def refresh(body: RefreshTokenIn, accounts: AccountsDep) -> SessionOut:
 
 
 @router.post(
-    "/logout", status_code=204, response_class=Response, responses=problems(401, 422),
+    "/logout", status_code=204, response_class=Response, responses=problem_responses(401, 422),
     summary="End the session the refresh token belongs to",
 )
 async def log_out(body: RefreshTokenIn, accounts: AccountsDep) -> Response:

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query
 
 from liveline_shared.callers import OptionalCaller
 from liveline_shared.contracts.orders import DealChange, DealOut, DealPage, DealStatus, NewDeal
+from liveline_shared.problems import problem_responses
 
 from ... import handlers
 from ...domain.money import Money
 from ..deps import PageLimit, PageOffset, ServiceDep
-from ..problems import problems
 from ..views import deal_out
 
 router = APIRouter(tags=["deals"])
@@ -26,7 +26,7 @@ def _money(value: object) -> Money:
     # Not {merchant_id}: FastAPI would take the caller's X-Liveline-Caller-Merchant parameter
     # (also named merchant_id, in liveline_shared.callers) for this path parameter.
     "/merchants/{merchant}/deals", status_code=201, response_model=DealOut,
-    responses=problems(401, 403, 404, 413, 422), summary="Draft a deal (the merchant's staff or admins)",
+    responses=problem_responses(401, 403, 404, 413, 422), summary="Draft a deal (the merchant's staff or admins)",
 )
 async def create_deal(merchant: str, body: NewDeal, caller: OptionalCaller, service: ServiceDep) -> DealOut:
     command = handlers.CreateDeal(
@@ -39,7 +39,7 @@ async def create_deal(merchant: str, body: NewDeal, caller: OptionalCaller, serv
 
 
 @router.patch(
-    "/deals/{deal_id}", response_model=DealOut, responses=problems(401, 403, 404, 409, 413, 422),
+    "/deals/{deal_id}", response_model=DealOut, responses=problem_responses(401, 403, 404, 409, 413, 422),
     summary="Change a deal's status (draft -> on_sale -> ended) or, while draft, its fields",
 )
 async def change_deal(deal_id: str, body: DealChange, caller: OptionalCaller, service: ServiceDep) -> DealOut:
@@ -51,14 +51,14 @@ async def change_deal(deal_id: str, body: DealChange, caller: OptionalCaller, se
     return deal_out(await handlers.change_deal(command, caller, service))
 
 
-@router.get("/deals/{deal_id}", response_model=DealOut, responses=problems(404), summary="One deal, its merchant embedded")
+@router.get("/deals/{deal_id}", response_model=DealOut, responses=problem_responses(404), summary="One deal, its merchant embedded")
 async def get_deal(deal_id: str, caller: OptionalCaller, service: ServiceDep) -> DealOut:
     view = await handlers.get_deal(deal_id, caller, service)
     return deal_out(view.deal, view.merchant)
 
 
 @router.get(
-    "/deals", response_model=DealPage, responses=problems(403, 422),
+    "/deals", response_model=DealPage, responses=problem_responses(403, 422),
     summary="Deals on sale (drafts of their own merchant for staff and admins), merchants embedded",
 )
 async def list_deals(

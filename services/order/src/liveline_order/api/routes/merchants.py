@@ -6,17 +6,17 @@ from fastapi import APIRouter
 
 from liveline_shared.callers import OptionalCaller
 from liveline_shared.contracts.orders import MerchantOut, MerchantPage, NewMerchant
+from liveline_shared.problems import problem_responses
 
 from ... import handlers
 from ..deps import PageLimit, PageOffset, ServiceDep
-from ..problems import problems
 from ..views import merchant_out
 
 router = APIRouter(tags=["merchants"])
 
 
 @router.post(
-    "/merchants", status_code=201, response_model=MerchantOut, responses=problems(401, 403, 413, 422),
+    "/merchants", status_code=201, response_model=MerchantOut, responses=problem_responses(401, 403, 413, 422),
     summary="Add a merchant (admins)",
 )
 async def create_merchant(body: NewMerchant, caller: OptionalCaller, service: ServiceDep) -> MerchantOut:
@@ -24,7 +24,7 @@ async def create_merchant(body: NewMerchant, caller: OptionalCaller, service: Se
     return merchant_out(await handlers.create_merchant(command, caller, service))
 
 
-@router.get("/merchants/{merchant_id}", response_model=MerchantOut, responses=problems(404), summary="One merchant")
+@router.get("/merchants/{merchant_id}", response_model=MerchantOut, responses=problem_responses(404), summary="One merchant")
 async def get_merchant(merchant_id: str, service: ServiceDep) -> MerchantOut:
     return merchant_out(await handlers.get_merchant(merchant_id, service))
 

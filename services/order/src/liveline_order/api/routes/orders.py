@@ -17,9 +17,10 @@ from liveline_shared.contracts.orders import (
     PlaceOrder,
 )
 
+from liveline_shared.problems import problem_responses
+
 from ... import handlers
 from ..deps import PageLimit, PageOffset, ServiceDep
-from ..problems import problems
 from ..views import order_out
 
 router = APIRouter(tags=["orders"])
@@ -34,7 +35,7 @@ IdempotencyKey = Annotated[
 
 
 @router.post(
-    "/orders", status_code=201, response_model=OrderOut, responses=problems(401, 403, 404, 409, 413, 422),
+    "/orders", status_code=201, response_model=OrderOut, responses=problem_responses(401, 403, 404, 409, 413, 422),
     summary="Place and pay an order (customers)",
     description="Answers 201 with the paid order, both the first time and for every retry with the same "
     f"Idempotency-Key (a retry also carries `{IDEMPOTENT_REPLAY_HEADER}: true`). A retry of a refused order "
@@ -50,13 +51,13 @@ async def place_order(
     return order_out(placed.order)
 
 
-@router.get("/orders/{order_id}", response_model=OrderOut, responses=problems(401, 404), summary="One order")
+@router.get("/orders/{order_id}", response_model=OrderOut, responses=problem_responses(401, 404), summary="One order")
 async def get_order(order_id: str, caller: AuthenticatedCaller, service: ServiceDep) -> OrderOut:
     return order_out(await handlers.get_order(order_id, caller, service))
 
 
 @router.get(
-    "/orders", response_model=OrderPage, responses=problems(401, 403),
+    "/orders", response_model=OrderPage, responses=problem_responses(401, 403),
     summary="Orders, newest first: a customer's own, a merchant's for its staff, all for admins",
 )
 async def list_orders(
@@ -68,7 +69,7 @@ async def list_orders(
 
 
 @router.post(
-    "/orders/{order_id}/refund", response_model=OrderOut, responses=problems(401, 403, 404, 409),
+    "/orders/{order_id}/refund", response_model=OrderOut, responses=problem_responses(401, 403, 404, 409),
     summary="Refund a paid, unredeemed order (its buyer or an admin)",
 )
 async def refund_order(order_id: str, caller: AuthenticatedCaller, service: ServiceDep) -> OrderOut:

@@ -6,17 +6,17 @@ from fastapi import APIRouter
 
 from liveline_shared.callers import AuthenticatedCaller
 from liveline_shared.contracts.orders import OrderOut, Redeem
+from liveline_shared.problems import problem_responses
 
 from ... import handlers
 from ..deps import ServiceDep
-from ..problems import problems
 from ..views import order_out
 
 router = APIRouter(tags=["redemptions"])
 
 
 @router.post(
-    "/redemptions", response_model=OrderOut, responses=problems(401, 403, 404, 409, 413, 422),
+    "/redemptions", response_model=OrderOut, responses=problem_responses(401, 403, 404, 409, 413, 422),
     summary="Redeem a voucher (the staff of its merchant)",
 )
 async def redeem(body: Redeem, caller: AuthenticatedCaller, service: ServiceDep) -> OrderOut:
