@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from .backoff import Backoff, retry_forever
+
 log = structlog.get_logger(__name__)
 
 
@@ -48,15 +50,11 @@ class Maintenance:
             raise RuntimeError(f"the {self.name} indexes are not created yet")
 
     async def _run(self) -> None:
-        delay = 0.2
-        while not self._indexes_ready.is_set():
-            try:
-                await self._ensure_indexes()
-                self._indexes_ready.set()
-            except Exception as error:  # noqa: BLE001 - retried with capped backoff
-                log.warning("indexes_failed", service=self.name, error=str(error), retry_in_s=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        def failed(attempt: int, error: Exception, retry_in_s: float) -> None:
+            log.warning("indexes_failed", service=self.name, attempt=attempt, error=str(error), retry_in_s=retry_in_s)
+
+        await retry_forever(self._ensure_indexes, Backoff(first_s=0.2, max_s=5.0), failed)
+        self._indexes_ready.set()
         while True:
             await asyncio.sleep(self._interval_s)
             try:
