@@ -34,7 +34,8 @@ from liveline_shared.consumer import register_consumer  # noqa: E402
 from liveline_shared.events import Event, QueueTick  # noqa: E402
 from liveline_shared.events.topics import Topic  # noqa: E402
 from liveline_shared.kafka import ensure_topics, make_broker  # noqa: E402
-from liveline_shared.outbox import OutboxRelay, outbox_fields  # noqa: E402
+from liveline_shared.outbox import outbox_fields  # noqa: E402
+from liveline_shared.relay import OutboxRelay  # noqa: E402
 from liveline_shared.settings import ServiceSettings  # noqa: E402
 
 EVENTS_PER_DOCUMENT = 10

@@ -13,7 +13,8 @@ import structlog
 from liveline_shared.consumer import register_consumer
 from liveline_shared.events import Event, OrderPlaced
 from liveline_shared.logging import configure_logging
-from liveline_shared.outbox import OutboxRelay, outbox_fields
+from liveline_shared.outbox import outbox_fields
+from liveline_shared.relay import OutboxRelay
 from shared.tests.integration.support import new_broker, new_topic, running, wait_until
 from tests.random_refs import group_name, suffix
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from liveline_shared.clock import ManualClock
-from liveline_shared.outbox import LEASE, PENDING, TEST_HALT_AFTER_PUBLISH, OutboxRelay, outbox_fields
+from liveline_shared.outbox import LEASE, PENDING, outbox_fields
+from liveline_shared.relay import OutboxRelay
 from tests.random_refs import suffix
+
+RELAY_PROCESS = Path(__file__).with_name("relay_process.py")
 
 
 async def read_until_halted(process: asyncio.subprocess.Process, *, deadline_s: float) -> list[str]:
@@ -37,10 +40,9 @@ async def test_event_published_by_a_relay_killed_before_marking_is_published_aga
     await db[things].insert_one({"_id": "thing-1", **outbox_fields(event, now=datetime.now(UTC))})
 
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "liveline_shared.outbox",
+        sys.executable, str(RELAY_PROCESS),
         "--mongo-url", stack_endpoints.mongo_url, "--database", db.name, "--collection", things,
         "--bootstrap-servers", bootstrap, "--lease-s", "30", "--poll-interval-s", "0.2",
-        env={**os.environ, TEST_HALT_AFTER_PUBLISH: "1"},
         stdout=asyncio.subprocess.PIPE,
     )
     try:

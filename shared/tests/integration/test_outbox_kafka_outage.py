@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from liveline_shared.outbox import PENDING, OutboxRelay, merge_updates, outbox_update
+from liveline_shared.outbox import PENDING, merge_updates, outbox_update
+from liveline_shared.relay import OutboxRelay
 from tests.random_refs import suffix
 
 from .conftest import TOPIC_PARTITIONS, TopicReader

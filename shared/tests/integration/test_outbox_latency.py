@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from liveline_shared.outbox import OutboxRelay, merge_updates, outbox_update
+from liveline_shared.outbox import merge_updates, outbox_update
+from liveline_shared.relay import OutboxRelay
 from tests.random_refs import suffix
 
 WRITES = 200

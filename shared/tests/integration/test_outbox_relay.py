@@ -12,11 +12,11 @@ from liveline_shared.outbox import (
     LEASE_UNTIL,
     OUTBOX,
     PENDING,
-    OutboxRelay,
     merge_updates,
     outbox_fields,
     outbox_update,
 )
+from liveline_shared.relay import OutboxRelay
 from tests.random_refs import suffix
 
 

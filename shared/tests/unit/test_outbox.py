@@ -11,7 +11,6 @@ import pytest
 from liveline_shared.events import OrderPlaced, OrderRedeemed
 from liveline_shared.outbox import (
     LEASE,
-    Backoff,
     LEASE_UNTIL,
     OUTBOX,
     PENDING,
@@ -141,11 +140,3 @@ def test_only_documents_without_a_live_lease_are_claimable():
         PENDING: {"$gt": 0},
         "$or": [{LEASE_UNTIL: {"$exists": False}}, {LEASE_UNTIL: {"$lt": NOW}}],
     }
-
-
-def test_backoff_doubles_up_to_its_cap_and_starts_over_after_a_success():
-    backoff = Backoff(first_s=0.1, max_s=0.4)
-    assert [backoff.failed() for _ in range(4)] == [0.1, 0.2, 0.4, 0.4]
-    assert backoff.active
-    backoff.succeeded()
-    assert backoff.failed() == 0.1

@@ -1,0 +1,386 @@
+"""The outbox relay: publishes the events waiting in documents' outboxes (see outbox.py) to Kafka.
+
+It claims a document with one conditional update (a lease with an owner and an expiry),
+publishes its pending events in order with an idempotent producer, waits for Kafka's
+acknowledgements and only then removes exactly those entries, on condition that it still holds
+the lease. A crash in between publishes the same event ids again later; never new ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import pymongo
+import structlog
+from aiokafka import AIOKafkaProducer
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from .backoff import Backoff, BackoffState
+from .clock import Clock, SystemClock
+from .metrics import EVENTS_PUBLISHED, OUTBOX_PUBLISH_DELAY, OUTBOX_RELAY_LAG
+from .outbox import LEASE, LEASE_UNTIL, OUTBOX, PENDING, PendingEvent, aware, claimable_filter, mark_sent_update, pending_events
+
+log = structlog.get_logger(__name__)
+
+
+class PublishFailed(Exception):
+    pass
+
+
+# Called after a document's events were acknowledged by Kafka and before they are marked sent
+# (the crash test halts a relay there).
+AfterPublish = Callable[[str, Any, Sequence[PendingEvent]], Awaitable[None]]
+
+
+class OutboxRelay:
+    """Publishes the events waiting in the outboxes of `collections` of `db` to Kafka.
+
+    Runs as a background task of a service (`start()`/`stop()` or `async with`). Writers call
+    `notify(collection, document_id)` right after their write so the events go out at once;
+    a sweep every `poll_interval_s` finds whatever a notification missed (a crash, a full
+    queue, another process's writes).
+
+    The relay owns an aiokafka producer rather than publishing through the service's FastStream
+    broker: it must run while the broker is still connecting, it sends a document's events
+    back to back and awaits their acknowledgements together (one round trip, still in order,
+    which the idempotent producer keeps), and it sends exactly the stored headers and body.
+
+    `publish_timeout_s` bounds connecting and handing a message to the producer. The wait for
+    Kafka's acknowledgement has no deadline of its own (see `_publish`): during an outage the
+    relay holds its few documents, renews their leases and logs, and carries on when Kafka is
+    back; everything else waits in the database.
+    """
+
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        collections: Iterable[str],
+        bootstrap_servers: str,
+        *,
+        clock: Clock | None = None,
+        relay_id: str | None = None,
+        poll_interval_s: float = 0.5,
+        lease_s: float = 30.0,
+        publish_timeout_s: float = 10.0,
+        db_timeout_s: float = 5.0,
+        workers: int = 4,
+        sweep_limit: int = 500,
+        max_backoff_s: float = 5.0,
+        after_publish: AfterPublish | None = None,
+    ) -> None:
+        if publish_timeout_s >= lease_s:
+            # Handing the events to the producer happens before the first lease renewal, so it must fit in the lease.
+            raise ValueError("publish_timeout_s must be shorter than lease_s")
+        self.db = db
+        self.collections = tuple(collections)
+        self.bootstrap_servers = bootstrap_servers
+        self.clock = clock or SystemClock()
+        self.relay_id = relay_id or f"relay-{uuid.uuid4().hex[:8]}"
+        self.poll_interval_s = poll_interval_s
+        self.lease = timedelta(seconds=lease_s)
+        self.publish_timeout_s = publish_timeout_s
+        self.db_timeout_s = db_timeout_s
+        self.workers = workers
+        self.sweep_limit = sweep_limit
+        self.after_publish = after_publish
+        self.backoff = BackoffState(Backoff(first_s=0.1, max_s=max_backoff_s))
+        self._producer: AIOKafkaProducer | None = None
+        self._producer_lock = asyncio.Lock()
+        self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=10_000)
+        self._queued: set[tuple[str, Any]] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._log = log.bind(relay_id=self.relay_id)
+
+    async def __aenter__(self) -> OutboxRelay:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Starts the sweep and the workers; returns at once (Kafka may still be away)."""
+        if self._tasks:
+            return
+        self._tasks.append(asyncio.create_task(self._sweep_forever(), name=f"{self.relay_id}-sweep"))
+        for number in range(self.workers):
+            self._tasks.append(asyncio.create_task(self._work_forever(), name=f"{self.relay_id}-worker-{number}"))
+        self._log.info("outbox_relay_started", collections=self.collections)
+
+    async def stop(self) -> None:
+        """Stops the tasks; a document held at that moment is taken over when its lease expires."""
+        for task in self._tasks:
+            task.cancel()
+        _, stuck = await asyncio.wait(self._tasks, timeout=self.publish_timeout_s) if self._tasks else (set(), set())
+        if stuck:
+            self._log.error("outbox_relay_tasks_did_not_stop", tasks=sorted(t.get_name() for t in stuck))
+        self._tasks.clear()
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._producer.stop(), self.publish_timeout_s)
+            self._producer = None
+        self._log.info("outbox_relay_stopped")
+
+    def notify(self, collection: str, document_id: Any) -> None:
+        """Publish the events of this document now (the fast path). Never blocks, never fails.
+
+        Call it from the relay's event loop, after the write has returned.
+        """
+        item = (collection, document_id)
+        if item in self._queued:
+            return
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            return  # the next sweep finds it
+        self._queued.add(item)
+
+    async def ensure_indexes(self) -> None:
+        for name in self.collections:
+            with pymongo.timeout(self.db_timeout_s):
+                await self.db[name].create_index([(PENDING, 1), (LEASE_UNTIL, 1)], name="outbox_pending")
+
+    async def run_once(self) -> int:
+        """One sweep of every collection, publishing every claimable document; the number of events published."""
+        published = 0
+        for collection in self.collections:
+            for document_id in await self._claimable_ids(collection):
+                published += await self.publish_document(collection, document_id)
+        return published
+
+    async def publish_document(self, collection: str, document_id: Any) -> int:
+        """Claims the document, publishes its pending events in order and marks them sent, until none
+        are left or another relay holds it; the number of events published."""
+        published = 0
+        while True:
+            await self.backoff.wait()
+            lease_token = uuid.uuid4().hex
+            claimed = await self._claim(collection, document_id, lease_token)
+            if claimed is None:
+                return published
+            events = pending_events(claimed)
+            if not events:
+                await self._repair_counter(collection, document_id, lease_token, claimed[PENDING])
+                return published
+            acknowledged, error = await self._publish(events, collection, document_id, lease_token)
+            remaining: int | None = None
+            if acknowledged:
+                if self.after_publish is not None:
+                    await self.after_publish(collection, document_id, acknowledged)
+                remaining = await self._mark_sent(collection, document_id, lease_token, acknowledged)
+                published += len(acknowledged)
+            else:
+                await self._release(collection, document_id, lease_token)
+            if error is not None:
+                delay = self.backoff.failed()
+                self._log.warning(
+                    "outbox_publish_failed", collection=collection, document_id=str(document_id),
+                    event_ids=[e.event_id for e in events[len(acknowledged):]], error=error, retry_in_s=delay,
+                )
+                return published
+            self.backoff.succeeded()
+            if remaining is None:
+                self._log.warning(
+                    "outbox_lease_lost_before_mark", collection=collection, document_id=str(document_id),
+                    event_ids=[e.event_id for e in acknowledged],
+                )
+                return published
+            if remaining == 0:
+                return published
+
+    async def _claimable_ids(self, collection: str) -> list[Any]:
+        """Ids of documents to claim; also sets the relay-lag metric from every pending document seen."""
+        now = self.clock.now()
+        oldest: datetime | None = None
+        claimable: list[Any] = []
+        with pymongo.timeout(self.db_timeout_s):
+            cursor = self.db[collection].find(
+                {PENDING: {"$gt": 0}}, {OUTBOX: 1, LEASE_UNTIL: 1}, limit=self.sweep_limit
+            )
+            async for document in cursor:
+                for entry in (document.get(OUTBOX) or {}).values():
+                    created_at = aware(entry["created_at"])
+                    oldest = created_at if oldest is None else min(oldest, created_at)
+                lease_until = document.get(LEASE_UNTIL)
+                if lease_until is None or aware(lease_until) < now:
+                    claimable.append(document["_id"])
+        OUTBOX_RELAY_LAG.labels(collection).set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        return claimable
+
+    async def _claim(self, collection: str, document_id: Any, lease_token: str) -> dict[str, Any] | None:
+        now = self.clock.now()
+        with pymongo.timeout(self.db_timeout_s):
+            return await self.db[collection].find_one_and_update(
+                {"_id": document_id, **claimable_filter(now)},
+                {"$set": {LEASE: lease_token, LEASE_UNTIL: now + self.lease}},
+                return_document=ReturnDocument.AFTER,
+            )
+
+    async def _publish(
+        self, events: Sequence[PendingEvent], collection: str, document_id: Any, lease_token: str
+    ) -> tuple[list[PendingEvent], str | None]:
+        """Sends the events in order; the leading ones Kafka acknowledged, and what went wrong if not all.
+
+        Only handing a message to the producer has a deadline. Once handed over, the producer
+        retries it until Kafka takes it, and cancelling the wait would not take it back: a retry
+        of ours would then publish a second copy for every attempt during an outage. So the
+        relay waits for those acknowledgements, renewing its lease meanwhile.
+        """
+        error: str | None = None
+        acknowledgements: list[asyncio.Future[Any]] = []
+        try:
+            producer = await self._connected_producer()
+            for event in events:
+                # Cancelling send() itself (unlike its returned future) does withdraw the message.
+                async with asyncio.timeout(self.publish_timeout_s):
+                    acknowledgements.append(
+                        await producer.send(
+                            event.topic, event.body.encode(), key=event.key.encode(), headers=event.kafka_headers()
+                        )
+                    )
+        except Exception as failure:  # noqa: BLE001 - any Kafka failure means "not published, retry later"
+            error = _describe(failure)
+        results = await self._wait_holding_lease(
+            asyncio.gather(*acknowledgements, return_exceptions=True), collection, document_id, lease_token
+        )
+        acknowledged: list[PendingEvent] = []
+        for event, result in zip(events, results, strict=False):
+            if isinstance(result, BaseException):
+                error = _describe(result)
+                break
+            acknowledged.append(event)
+        acknowledged_at = self.clock.now()
+        for event in acknowledged:
+            EVENTS_PUBLISHED.labels(event.topic).inc()
+            OUTBOX_PUBLISH_DELAY.labels(event.topic).observe(max(0.0, (acknowledged_at - event.created_at).total_seconds()))
+            with structlog.contextvars.bound_contextvars(**event.log_context()):
+                self._log.debug("outbox_event_published", topic=event.topic, key=event.key)
+        return acknowledged, error
+
+    async def _wait_holding_lease(
+        self, acknowledgements: Awaitable[list[Any]], collection: str, document_id: Any, lease_token: str
+    ) -> list[Any]:
+        waiting = asyncio.ensure_future(acknowledgements)
+        renew_every_s = self.lease.total_seconds() / 3
+        started = time.monotonic()
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=renew_every_s)
+            if done:
+                return waiting.result()
+            self._log.warning(
+                "outbox_waiting_for_kafka", collection=collection, document_id=str(document_id),
+                waited_s=round(time.monotonic() - started, 1),
+            )
+            await self._renew(collection, document_id, lease_token)
+
+    async def _mark_sent(
+        self, collection: str, document_id: Any, lease_token: str, events: Sequence[PendingEvent]
+    ) -> int | None:
+        """Clears the published entries if the lease is still ours; the events left pending, or None if it was not."""
+        with pymongo.timeout(self.db_timeout_s):
+            document = await self.db[collection].find_one_and_update(
+                {"_id": document_id, LEASE: lease_token},
+                mark_sent_update(events),
+                return_document=ReturnDocument.AFTER,
+            )
+        return None if document is None else document[PENDING]
+
+    async def _renew(self, collection: str, document_id: Any, lease_token: str) -> None:
+        try:
+            with pymongo.timeout(self.db_timeout_s):
+                renewed = await self.db[collection].update_one(
+                    {"_id": document_id, LEASE: lease_token}, {"$set": {LEASE_UNTIL: self.clock.now() + self.lease}}
+                )
+        except Exception as error:  # noqa: BLE001 - tried again at the next renewal
+            self._log.warning("outbox_lease_renewal_failed", collection=collection, error=_describe(error))
+            return
+        if renewed.matched_count == 0:
+            self._log.warning("outbox_lease_lost_while_publishing", collection=collection, document_id=str(document_id))
+
+    async def _release(self, collection: str, document_id: Any, lease_token: str) -> None:
+        with contextlib.suppress(Exception), pymongo.timeout(self.db_timeout_s):
+            await self.db[collection].update_one(
+                {"_id": document_id, LEASE: lease_token}, {"$unset": {LEASE: "", LEASE_UNTIL: ""}}
+            )
+
+    async def _repair_counter(self, collection: str, document_id: Any, lease_token: str, pending: int) -> None:
+        # A counter above zero with no entries is a bug elsewhere; without a repair every sweep would
+        # claim the document again. The filter on the counter's value keeps a concurrent write safe.
+        self._log.error("outbox_counter_without_entries", collection=collection, document_id=str(document_id))
+        with pymongo.timeout(self.db_timeout_s):
+            await self.db[collection].update_one(
+                {"_id": document_id, LEASE: lease_token, PENDING: pending},
+                {"$set": {PENDING: 0}, "$unset": {LEASE: "", LEASE_UNTIL: ""}},
+            )
+
+    async def _connected_producer(self) -> AIOKafkaProducer:
+        async with self._producer_lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap_servers,
+                    client_id=f"liveline-outbox-{self.relay_id}",
+                    enable_idempotence=True,
+                    acks="all",
+                    request_timeout_ms=int(self.publish_timeout_s * 1000),
+                )
+                try:
+                    async with asyncio.timeout(self.publish_timeout_s):
+                        await producer.start()
+                except Exception as error:
+                    with contextlib.suppress(Exception):
+                        await producer.stop()
+                    raise PublishFailed(f"cannot connect to Kafka: {_describe(error)}") from error
+                self._producer = producer
+            return self._producer
+
+    async def _sweep_forever(self) -> None:
+        first = True
+        while True:
+            if not first:
+                await asyncio.sleep(self.poll_interval_s)
+            try:
+                if first:
+                    await self.ensure_indexes()
+                    first = False
+                await self.backoff.wait()
+                for collection in self.collections:
+                    for document_id in await self._claimable_ids(collection):
+                        self.notify(collection, document_id)
+            except Exception as error:  # noqa: BLE001 - the sweep must outlive a database outage
+                _reraise_if_cancelled(error)
+                delay = self.backoff.failed()
+                self._log.warning("outbox_sweep_failed", error=_describe(error), retry_in_s=delay)
+
+    async def _work_forever(self) -> None:
+        while True:
+            item = await self._queue.get()
+            self._queued.discard(item)
+            collection, document_id = item
+            try:
+                await self.publish_document(collection, document_id)
+            except Exception as error:  # noqa: BLE001 - one document's failure must not stop the relay
+                _reraise_if_cancelled(error)
+                delay = self.backoff.failed()
+                self._log.warning(
+                    "outbox_document_failed", collection=collection, document_id=str(document_id),
+                    error=_describe(error), retry_in_s=delay,
+                )
+
+
+def _reraise_if_cancelled(error: Exception) -> None:
+    """A client library may turn our task's cancellation into an error of its own (pymongo's async
+    API does, mid-operation); a loop that caught that as "retry later" would never stop."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from error
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
