@@ -1,75 +1,51 @@
-"""Idempotent event consumers: each event changes a consumer's state once, however often it arrives.
+"""Idempotent event consumers: `register_consumer` wraps a service's handler so that each event
+changes the consumer's state once, however often it arrives.
 
-Kafka delivers at least once, so a consumer sees some events twice (after a crash, a rebalance
-or a replay from the dead letters). The rule every handler follows:
-
-* The consumer records each `event_id` it applied in `consumed_events` (`_id` =
-  "<consumer>:<event_id>", unique by being the `_id`). A recorded event is skipped.
-* The record is written after the handler, and the database has no multi-document
-  transactions, so a crash between the two runs the handler again. The handler's effect must
-  therefore be idempotent by itself:
-  - an effect on ONE document goes through `apply_once`, which makes the change and remembers
-    the event_id in that same document in one conditional update;
-  - an effect that creates a document inserts it with an `_id` derived from the event_id
-    (a DuplicateKeyError then means "already done");
-  - anything else must be naturally idempotent (a `$set` to the same value).
-
-Offsets are committed only after the handler and the record succeeded, and only the offsets of
-such messages: `OffsetCommitter` commits them explicitly a batch at a time (every 200 messages or
-0.2 s), because a commit per message costs a broker round trip and capped a consumer at about 140
-messages a second. A crash loses at most the uncommitted tail, which is redelivered and skipped
-as duplicates. An unreachable database or broker is not the message's fault: the offset is
-not committed, nothing is dead-lettered, and the message comes back after a backoff. A message
-that is not a valid event, or whose handler keeps raising after bounded retries, is published
-to `<topic>.dlq` (see dead_letters.py) and then committed, so one bad message never blocks a
-partition.
+For every message: parse the contract, skip other event types and events already recorded
+(idempotence.py), call the handler with bounded retries, record the event id, then hand the
+offset to the committer (offsets.py). An unreachable database or broker is not the message's
+fault: the offset is not committed, nothing is dead-lettered, and the message comes back after
+a backoff. A message that is not a valid event, or whose handler keeps raising after bounded
+retries, is published to `<topic>.dlq` (see dead_letters.py) and then committed, so one bad
+message never blocks a partition.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-import pymongo
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka import ConsumerRecord
+from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.subscriber.usecase import DefaultSubscriber
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
-from pymongo import ReturnDocument
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from . import dead_letters
+from .backoff import Backoff, BackoffState
 from .clock import Clock, SystemClock
 from .events.catalog import parse_event
 from .events.envelope import Event
 from .events.topics import Topic
+from .idempotence import already_consumed, record_consumed
 from .log_context import bound_to_event
-from .metrics import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DUPLICATE, EVENTS_RETRIED
+from .metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE, EVENTS_RETRIED
+from .offsets import OffsetCommitter, record_lag
 
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
+# Called after an event is applied and recorded, before its offset may be committed (the crash
+# test halts a consumer there).
+AfterRecord = Callable[[Event], Awaitable[None]]
 
-CONSUMED_EVENTS = "consumed_events"
-APPLIED_FIELD = "_applied"
-# How many event ids `apply_once` keeps per document. A redelivery comes back in partition order
-# right after a crash, so a window this wide still holds the event being redelivered.
-APPLIED_WINDOW = 100
-# Test-only: when set to "1" the consumer stops (and waits to be killed) right after recording
-# an event and before its offset is committed, to show that the redelivery changes nothing.
-HOLD_BEFORE_ACK_ENV = "LIVELINE_TEST_HOLD_BEFORE_ACK"
 # The consumer a replayed dead letter is meant for (set by `dead_letters replay --consumer`).
 REPLAYED_FOR_HEADER = dead_letters.REPLAYED_FOR_HEADER
 
@@ -91,9 +67,13 @@ class RetryPolicy:
     first_delay_s: float = 0.2
     max_delay_s: float = 5.0
 
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(first_s=self.first_delay_s, max_s=self.max_delay_s)
+
     def delays(self) -> list[float]:
         """The pauses between consecutive attempts (one fewer than the attempts)."""
-        return [min(self.first_delay_s * 2**n, self.max_delay_s) for n in range(self.attempts - 1)]
+        return list(self.backoff.delays(self.attempts - 1))
 
 
 def is_infrastructure_error(error: BaseException) -> bool:
@@ -140,174 +120,10 @@ def meant_for_another_consumer(headers: Mapping[str, str], consumer: str) -> boo
     return bool(target) and target != consumer
 
 
-def consumed_record_id(consumer: str, event_id: object) -> str:
-    return f"{consumer}:{event_id}"
-
-
-async def apply_once(
-    collection: AsyncCollection,
-    filter: Mapping[str, Any],
-    update: Mapping[str, Any],
-    event_id: object,
-    *,
-    upsert: bool = False,
-    timeout_s: float = 5.0,
-) -> bool:
-    """Applies `update` to the document matching `filter` unless that document already applied
-    `event_id`; the change and the remembered event_id are written in one document update.
-
-    Returns True when the update was applied now, False when the document already carries the
-    event_id or matched nothing (an extra condition in `filter` did not hold).
-    """
-    event_key = str(event_id)
-    if APPLIED_FIELD in update.get("$push", {}) or APPLIED_FIELD in update.get("$addToSet", {}):
-        raise ValueError(f"{APPLIED_FIELD} is managed by apply_once")
-    guarded = {**filter, APPLIED_FIELD: {"$ne": event_key}}
-    remembered = {**update, "$push": {**update.get("$push", {}), APPLIED_FIELD: event_key}}
-    try:
-        with pymongo.timeout(timeout_s):
-            applied = await collection.find_one_and_update(
-                guarded, remembered, upsert=upsert, return_document=ReturnDocument.AFTER
-            )
-    except DuplicateKeyError:
-        # Upserting found no document without the event_id, tried to insert one, and the
-        # document (with the event_id) was there: applied before.
-        return False
-    if applied is None:
-        return False
-    if len(applied.get(APPLIED_FIELD, ())) > APPLIED_WINDOW:
-        await _forget_oldest_applied(collection, applied["_id"], timeout_s=timeout_s)
-    return True
-
-
-async def _forget_oldest_applied(collection: AsyncCollection, document_id: Any, *, timeout_s: float) -> None:
-    # A second update, because `$push` with `$slice` is silently ignored by the embedded server
-    # (FerretDB 1.x). Losing it in a crash only leaves the list one id longer until the next apply.
-    with pymongo.timeout(timeout_s):
-        await collection.update_one(
-            {"_id": document_id, f"{APPLIED_FIELD}.{APPLIED_WINDOW}": {"$exists": True}},
-            {"$pop": {APPLIED_FIELD: -1}},
-        )
-
-
-async def already_consumed(db: AsyncDatabase, consumer: str, event_id: object, *, timeout_s: float = 5.0) -> bool:
-    with pymongo.timeout(timeout_s):
-        found = await db[CONSUMED_EVENTS].find_one({"_id": consumed_record_id(consumer, event_id)}, {"_id": 1})
-    return found is not None
-
-
-async def record_consumed(
-    db: AsyncDatabase, consumer: str, event: Event, record: ConsumerRecord, *, applied_at: datetime, timeout_s: float = 5.0
-) -> bool:
-    """Records that `consumer` applied `event`; False when it was recorded already."""
-    document = {
-        "_id": consumed_record_id(consumer, event.event_id),
-        "consumer": consumer,
-        "event_id": str(event.event_id),
-        "event_type": event.event_type,
-        "topic": record.topic,
-        "partition": record.partition,
-        "offset": record.offset,
-        "applied_at": applied_at,
-    }
-    try:
-        with pymongo.timeout(timeout_s):
-            await db[CONSUMED_EVENTS].insert_one(document)
-    except DuplicateKeyError:
-        return False
-    return True
-
-
-def record_lag(consumer: AIOKafkaConsumer | None, record: ConsumerRecord, name: str) -> None:
-    """Messages still behind this one in its partition, from the last fetch's high watermark."""
-    if consumer is None:
-        return
-    highwater = consumer.highwater(TopicPartition(record.topic, record.partition))
-    if highwater is not None:
-        CONSUMER_LAG.labels(record.topic, str(record.partition), name).set(max(highwater - record.offset - 1, 0))
-
-
 async def _keep_bytes(message: StreamMessage[Any]) -> bytes:
     # The body is parsed by parse_event, which tells bad bytes from a bad contract; FastStream's
     # own JSON decoding would fail before the handler and the message could not be dead-lettered.
     return message.body
-
-
-@dataclass
-class _Backoff:
-    """Pause before a failure is handed back for redelivery, so a redelivery loop does not spin."""
-
-    policy: RetryPolicy
-    failures: int = 0
-
-    async def pause(self) -> None:
-        delay = min(self.policy.first_delay_s * 2**self.failures, self.policy.max_delay_s)
-        self.failures += 1
-        await asyncio.sleep(delay)
-
-    def reset(self) -> None:
-        self.failures = 0
-
-
-class OffsetCommitter:
-    """Commits, per partition, the offset after the last message whose effect is durable.
-
-    Offsets are committed explicitly, never "the consumer's positions", so a commit can never
-    cover a message still being handled. A commit is made when `max_pending` messages or
-    `interval_s` have passed since the last one; a background flush commits the tail of a burst
-    once the consumer goes idle.
-    """
-
-    def __init__(self, name: str, *, interval_s: float = 0.2, max_pending: int = 200, timeout_s: float = 10.0) -> None:
-        self.name = name
-        self.interval_s = interval_s
-        self.max_pending = max_pending
-        self.timeout_s = timeout_s
-        self._durable: dict[TopicPartition, int] = {}
-        self._committed: dict[TopicPartition, int] = {}
-        self._pending = 0
-        self._last_commit = 0.0
-        self._consumer: AIOKafkaConsumer | None = None
-        self._flusher: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
-
-    async def done(self, consumer: AIOKafkaConsumer, record: ConsumerRecord) -> None:
-        """`record`'s effect is durable: its offset may be committed."""
-        self._consumer = consumer
-        self._durable[TopicPartition(record.topic, record.partition)] = record.offset + 1
-        self._pending += 1
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_while_open(), name=f"{self.name}-commits")
-        if self._pending >= self.max_pending or time.monotonic() - self._last_commit >= self.interval_s:
-            await self.commit()
-
-    async def commit(self) -> None:
-        async with self._lock:
-            offsets = {tp: offset for tp, offset in self._durable.items() if self._committed.get(tp) != offset}
-            consumer = self._consumer
-            if not offsets or consumer is None:
-                return
-            self._pending = 0
-            self._last_commit = time.monotonic()
-            try:
-                async with asyncio.timeout(self.timeout_s):
-                    await consumer.commit(offsets)
-            except (CommitFailedError, IllegalStateError) as error:
-                # The partitions moved to another member: it gets these messages again and
-                # skips them as duplicates.
-                log.info("offset_commit_dropped", consumer=self.name, error=repr(error))
-                self._durable = {tp: o for tp, o in self._durable.items() if tp not in offsets}
-                return
-            except (KafkaError, TimeoutError) as error:
-                log.warning("offset_commit_failed", consumer=self.name, error=repr(error))
-                return
-            self._committed.update(offsets)
-
-    async def _flush_while_open(self) -> None:
-        while self._consumer is not None and not getattr(self._consumer, "_closed", False):
-            await asyncio.sleep(self.interval_s)
-            with contextlib.suppress(Exception):
-                await self.commit()
 
 
 def register_consumer(
@@ -324,6 +140,7 @@ def register_consumer(
     db_timeout_s: float = 5.0,
     publish_timeout_s: float = 10.0,
     clock: Clock = SystemClock(),
+    after_record: AfterRecord | None = None,
 ) -> DefaultSubscriber:
     """Declares the consumer group `name` on `topic` and wraps `handler`: parse, skip other types
     and duplicates, retry, record, then commit; dead-letter invalid or failing messages.
@@ -343,7 +160,7 @@ def register_consumer(
         decoder=_keep_bytes,
         title=f"{name}:{topic.name}",
     )
-    infrastructure_backoff = _Backoff(retry)
+    infrastructure_backoff = BackoffState(retry.backoff)
     committer = OffsetCommitter(name)
     wanted = frozenset(event_types)
 
@@ -392,14 +209,16 @@ def register_consumer(
                 log.info("event_consumed", consumer=name)
             else:
                 EVENTS_DUPLICATE.labels(record.topic, name).inc()
-            if os.environ.get(HOLD_BEFORE_ACK_ENV) == "1":
-                log.warning("test_hold_before_ack", consumer=name)
-                await asyncio.Event().wait()
+            if after_record is not None:
+                await after_record(event)
 
     @subscriber
     async def consume(message: KafkaMessage) -> None:
         record: ConsumerRecord = message.raw_message  # type: ignore[assignment]
-        record_lag(getattr(message, "consumer", None), record, name)
+        consumer = getattr(message, "consumer", None)
+        if consumer is not None:
+            committer.watch(consumer)
+        record_lag(consumer, record, name)
         try:
             await apply(record, message.headers)
         except Exception as error:
@@ -408,7 +227,7 @@ def register_consumer(
             await message.nack()
             await infrastructure_backoff.pause()
             return
-        infrastructure_backoff.reset()
+        infrastructure_backoff.succeeded()
         await committer.done(message.consumer, record)  # type: ignore[arg-type]
 
     return subscriber

@@ -2,7 +2,8 @@
 
 Its handler counts each OrderPlaced once per order with `apply_once`. It runs until SIGTERM.
 With `--hold-after-effect` the handler stops after its effect (before the consumed record), so
-the test can SIGKILL it there; LIVELINE_TEST_HOLD_BEFORE_ACK=1 stops it after the record.
+the test can SIGKILL it there; with `--hold-before-ack` it stops after the record, before the
+offset is committed.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import signal
 
 from pymongo import AsyncMongoClient
 
-from liveline_shared.consumer import apply_once, register_consumer
+from liveline_shared.consumer import register_consumer
 from liveline_shared.events import Event
 from liveline_shared.events.topics import DAY_MS, Topic
+from liveline_shared.idempotence import apply_once
 from liveline_shared.kafka import make_broker
 from liveline_shared.settings import ServiceSettings
 
@@ -31,8 +33,15 @@ async def run(args: argparse.Namespace) -> None:
             print("holding after the effect", flush=True)
             await asyncio.Event().wait()
 
+    async def hold_before_ack(event: Event) -> None:
+        print("holding before the ack", flush=True)
+        await asyncio.Event().wait()
+
     broker = make_broker(ServiceSettings(kafka_bootstrap_servers=args.bootstrap, environment="test"), "crash-test")
-    register_consumer(broker, name=args.consumer, topic=topic, db=db, handler=count_order, event_types={"OrderPlaced"})
+    register_consumer(
+        broker, name=args.consumer, topic=topic, db=db, handler=count_order, event_types={"OrderPlaced"},
+        after_record=hold_before_ack if args.hold_before_ack else None,
+    )
     stopped = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     await broker.start()
@@ -49,6 +58,7 @@ def main() -> None:
     for name in ("--bootstrap", "--mongo-url", "--database", "--topic", "--consumer"):
         parser.add_argument(name, required=True)
     parser.add_argument("--hold-after-effect", action="store_true")
+    parser.add_argument("--hold-before-ack", action="store_true")
     asyncio.run(run(parser.parse_args()))
 
 

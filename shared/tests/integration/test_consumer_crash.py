@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from liveline_shared.consumer import CONSUMED_EVENTS, HOLD_BEFORE_ACK_ENV
+from liveline_shared.idempotence import CONSUMED_EVENTS
 from shared.tests.integration.support import committed_offset, new_topic, one_event_of_each_type, publish_event, wait_until
 from tests.random_refs import group_name, suffix
 
@@ -69,7 +69,7 @@ async def crash_then_restart(stack_endpoints, db, tmp_path: Path, processes, *, 
     await wait_until(effect_applied, deadline_s=60, what="the first process's effect")
 
     async def holding() -> bool:
-        return "holding after the effect" in first.output() or "test_hold_before_ack" in first.output()
+        return "holding after the effect" in first.output() or "holding before the ack" in first.output()
 
     await wait_until(holding, deadline_s=30, what="the first process to stop before committing")
     first.kill()
@@ -88,7 +88,7 @@ async def crash_then_restart(stack_endpoints, db, tmp_path: Path, processes, *, 
 
 async def test_an_event_recorded_but_not_committed_is_not_applied_again_after_sigkill(stack_endpoints, db, tmp_path, processes):
     placed, consumer, second = await crash_then_restart(
-        stack_endpoints, db, tmp_path, processes, hold={HOLD_BEFORE_ACK_ENV: "1"}, hold_args=[]
+        stack_endpoints, db, tmp_path, processes, hold={}, hold_args=["--hold-before-ack"]
     )
 
     assert (await db.order_stats.find_one({"_id": placed.order_id}))["placed"] == 1

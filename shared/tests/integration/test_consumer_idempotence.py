@@ -6,7 +6,8 @@ import uuid
 
 from prometheus_client import REGISTRY
 
-from liveline_shared.consumer import APPLIED_FIELD, APPLIED_WINDOW, CONSUMED_EVENTS, apply_once, register_consumer
+from liveline_shared.consumer import register_consumer
+from liveline_shared.idempotence import APPLIED_FIELD, APPLIED_WINDOW, CONSUMED_EVENTS, apply_once
 from liveline_shared.events import Event
 from shared.tests.integration.support import (
     new_broker,

@@ -7,7 +7,8 @@ import socket
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pymongo import AsyncMongoClient
 
-from liveline_shared.consumer import RetryPolicy, apply_once, register_consumer
+from liveline_shared.consumer import RetryPolicy, register_consumer
+from liveline_shared.idempotence import apply_once
 from liveline_shared.events import Event
 from shared.tests.integration.support import (
     committed_offset,

@@ -8,8 +8,9 @@ import sys
 
 from prometheus_client import REGISTRY
 
-from liveline_shared.consumer import CONSUMED_EVENTS, RetryPolicy, apply_once, register_consumer
+from liveline_shared.consumer import RetryPolicy, register_consumer
 from liveline_shared.events import Event
+from liveline_shared.idempotence import CONSUMED_EVENTS, apply_once
 from shared.tests.integration.support import (
     committed_offset,
     header,

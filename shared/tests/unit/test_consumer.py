@@ -11,12 +11,12 @@ from liveline_shared.consumer import (
     HandlerFailed,
     RetryPolicy,
     call_with_retries,
-    consumed_record_id,
     handles,
     is_infrastructure_error,
     meant_for_another_consumer,
 )
 from liveline_shared.events import OrderPlaced
+from liveline_shared.idempotence import consumed_record_id
 
 NOW = datetime(2015, 3, 24, 9, 30, tzinfo=UTC)
 PLACED = OrderPlaced(
