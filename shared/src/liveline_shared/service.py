@@ -20,11 +20,13 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from .backoff import Backoff, retry_forever
 from .clock import Clock, SystemClock
-from .kafka import ensure_topics
-from .outbox import OutboxRelay
 from .health import Check, Readiness, ops_router
+from .kafka import ensure_topics
+from .maintenance import Maintenance
 from .problems import BodySizeLimit, install_problem_handlers
+from .relay import OutboxRelay
 from .settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -47,6 +49,7 @@ class ServiceRuntime:
     on_shutdown: list[Hook] = field(default_factory=list)
     clock: Clock = field(default_factory=SystemClock)
     relay: OutboxRelay | None = None
+    maintenance: Maintenance | None = None
     broker_connected: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
@@ -78,6 +81,16 @@ class ServiceRuntime:
         self.on_shutdown.append(self.relay.stop)
         return self.relay
 
+    def use_maintenance(
+        self, *, ensure_indexes: Callable[[], Awaitable[None]], job: Callable[[], Awaitable[object]], interval_s: float
+    ) -> Maintenance:
+        """Creates the service's indexes in the background (readiness waits for them), then runs
+        `job` every `interval_s` for the life of the service (see maintenance.py)."""
+        self.maintenance = Maintenance(self.name, ensure_indexes=ensure_indexes, job=job, interval_s=interval_s)
+        self.on_startup.append(self.maintenance.start)
+        self.on_shutdown.append(self.maintenance.stop)
+        return self.maintenance
+
     async def check_kafka(self) -> None:
         if not self.broker_connected.is_set():
             raise BrokerNotConnected("the broker has not connected yet")
@@ -85,36 +98,35 @@ class ServiceRuntime:
             raise ConnectionError(f"no answer from {self.settings.kafka_bootstrap_servers}")
 
     async def check_mongo(self) -> None:
+        """The database answers and, where the service has a Maintenance, its indexes exist."""
         await self.db.command("ping")
+        if self.maintenance is not None:
+            await self.maintenance.check_indexes()
 
     def readiness(self) -> Readiness:
         checks: dict[str, Check] = {"kafka": self.check_kafka, "mongo": self.check_mongo}
         checks.update(self.extra_checks)
         return Readiness(checks, timeout_s=self.settings.readiness_timeout_s)
 
-    async def connect_broker(self, *, first_delay_s: float = 0.2, max_delay_s: float = 5.0) -> None:
+    async def connect_broker(self, backoff: Backoff = Backoff(first_s=0.2, max_s=5.0)) -> None:
         """Create missing topics and start the broker, retrying with capped backoff until it connects."""
-        delay = first_delay_s
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                await ensure_topics(
-                    self.settings.kafka_bootstrap_servers,
-                    partitions=self.settings.kafka_partitions,
-                    replication_factor=self.settings.kafka_replication_factor,
-                )
-                await self.broker.start()
-            except Exception as error:  # noqa: BLE001 - any connection failure is retried
-                log.warning("kafka_connect_failed", attempt=attempt, error=str(error), retry_in_s=delay)
-                with contextlib.suppress(Exception):
-                    await self.broker.stop()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, max_delay_s)
-                continue
-            self.broker_connected.set()
-            log.info("kafka_connected", attempt=attempt)
-            return
+
+        async def connect() -> None:
+            await ensure_topics(
+                self.settings.kafka_bootstrap_servers,
+                partitions=self.settings.kafka_partitions,
+                replication_factor=self.settings.kafka_replication_factor,
+            )
+            await self.broker.start()
+
+        async def failed(attempt: int, error: Exception, retry_in_s: float) -> None:
+            log.warning("kafka_connect_failed", attempt=attempt, error=str(error), retry_in_s=retry_in_s)
+            with contextlib.suppress(Exception):
+                await self.broker.stop()
+
+        attempts = await retry_forever(connect, backoff, failed)
+        self.broker_connected.set()
+        log.info("kafka_connected", attempt=attempts)
 
 
 def create_app(runtime: ServiceRuntime, routers: Iterable[APIRouter] = (), **fastapi_kwargs: object) -> FastAPI:
