@@ -4,17 +4,16 @@ The gateway authenticates the user (JWT) and calls a service over HTTP with the 
 role and merchant in headers, signed by a shared internal token. Services trust only requests
 that carry that token, and make every object-level decision ("is this order yours?") themselves,
 since they own the objects.
+
+These are plain types; the FastAPI dependencies that read them from a request are in
+`api_dependencies.py`.
 """
 
 from __future__ import annotations
 
-import hmac
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import Depends, Header
 from pydantic import BaseModel, ConfigDict
-
-from .problems import Problem
 
 Role = Literal["customer", "staff", "admin"]
 ROLES: tuple[Role, ...] = ("customer", "staff", "admin")
@@ -46,38 +45,3 @@ class Caller(BaseModel):
         if self.merchant_id:
             headers[CALLER_MERCHANT_HEADER] = self.merchant_id
         return headers
-
-
-def internal_token_checker(expected_token: str):  # noqa: ANN201 - a FastAPI dependency factory
-    """A dependency that refuses any request without the shared internal token."""
-
-    def check(token: Annotated[str | None, Header(alias=TOKEN_HEADER)] = None) -> None:
-        if token is None or not hmac.compare_digest(token.encode(), expected_token.encode()):
-            raise Problem(401, "internal-unauthenticated", "Internal token missing or wrong")
-
-    return check
-
-
-def caller_from_headers(
-    account_id: Annotated[str | None, Header(alias=CALLER_ID_HEADER)] = None,
-    role: Annotated[str | None, Header(alias=CALLER_ROLE_HEADER)] = None,
-    merchant_id: Annotated[str | None, Header(alias=CALLER_MERCHANT_HEADER)] = None,
-) -> Caller | None:
-    """The caller named by the gateway, or None for an anonymous request."""
-    if account_id is None:
-        return None
-    if role not in ROLES:
-        raise Problem(401, "internal-unauthenticated", "Unknown caller role")
-    return Caller(account_id=account_id, role=role, merchant_id=merchant_id)  # type: ignore[arg-type]
-
-
-OptionalCaller = Annotated[Caller | None, Depends(caller_from_headers)]
-
-
-def require_caller(caller: OptionalCaller) -> Caller:
-    if caller is None:
-        raise Problem(401, "unauthenticated", "Authentication required")
-    return caller
-
-
-AuthenticatedCaller = Annotated[Caller, Depends(require_caller)]

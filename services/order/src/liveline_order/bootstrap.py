@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from liveline_shared.clock import Clock, SystemClock
-from liveline_shared.maintenance import Maintenance
 from liveline_shared.service import ServiceRuntime, create_app
 
 from . import handlers
@@ -24,12 +23,11 @@ from .api.problems import install_order_problems
 from .config import Settings
 
 
-
-def build_order_service(
+def build_dependencies(
     settings: Settings, db: AsyncDatabase, clock: Clock | None = None, payments: PaymentProvider | None = None
-) -> handlers.OrderService:
+) -> handlers.Dependencies:
     timeout_s = settings.mongo_timeout_s
-    return handlers.OrderService(
+    return handlers.Dependencies(
         merchants=MerchantsRepository(db, timeout_s),
         deals=DealsRepository(db, timeout_s),
         orders=OrdersRepository(db, timeout_s),
@@ -38,39 +36,30 @@ def build_order_service(
         clock=clock or SystemClock(),
         replay_wait=timedelta(seconds=settings.idempotent_replay_wait_s),
         pending_timeout=timedelta(seconds=settings.pending_timeout_s),
+        abandoned_grace=timedelta(seconds=settings.abandoned_grace_s),
         placing=asyncio.Semaphore(settings.max_concurrent_orders),
     )
 
 
-async def ensure_indexes(service: handlers.OrderService) -> None:
-    await service.merchants.ensure_indexes()
-    await service.deals.ensure_indexes()
-    await service.orders.ensure_indexes()
+async def ensure_indexes(deps: handlers.Dependencies) -> None:
+    await deps.merchants.ensure_indexes()
+    await deps.deals.ensure_indexes()
+    await deps.orders.ensure_indexes()
 
 
 def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("order", settings)
-    service = build_order_service(settings, runtime.db, clock=runtime.clock)
-    relay = runtime.use_outbox([ORDERS])
-    service.notify = relay.notify
-    # The recovery sweep finishes or undoes orders a crash left unsettled; the indexes gate readiness.
-    maintenance = Maintenance(
-        "order",
-        ensure_indexes=lambda: ensure_indexes(service),
-        job=lambda: handlers.recover_unsettled(service),
+    deps = build_dependencies(settings, runtime.db, clock=runtime.clock)
+    deps.notify = runtime.use_outbox([ORDERS]).notify
+    # The recovery sweep finishes or undoes orders a crash left unsettled; orders are safe to
+    # take only once the indexes exist (readiness says so).
+    runtime.use_maintenance(
+        ensure_indexes=lambda: ensure_indexes(deps),
+        job=lambda: handlers.recover_unsettled(deps),
         interval_s=settings.recovery_sweep_interval_s,
     )
-
-    async def check_mongo() -> None:
-        await runtime.check_mongo()
-        await maintenance.check_indexes()
-
-    # Replaces the usual `mongo` check: orders are safe to take only once the indexes exist.
-    runtime.extra_checks = {"mongo": check_mongo}
-    runtime.on_startup.append(maintenance.start)
-    runtime.on_shutdown.append(maintenance.stop)
     app = create_app(runtime, routers=[build_router(settings.internal_token.get_secret_value())], version="1")
     install_order_problems(app)
-    app.state.order_service = service
+    app.state.dependencies = deps
     app.state.default_page_limit = settings.default_page_limit
     return app

@@ -34,6 +34,7 @@ def order_service(stack_endpoints, order_database) -> Iterator[ServiceProcess]:
             # long, so the sweep never races a live request of the concurrency tests.
             "LIVELINE_ORDER_RECOVERY_SWEEP_INTERVAL_S": "0.5",
             "LIVELINE_ORDER_PENDING_TIMEOUT_S": "30",
+            "LIVELINE_ORDER_ABANDONED_GRACE_S": "5",
             "LIVELINE_ORDER_LOG_LEVEL": "warning",
         },
     )

@@ -6,17 +6,18 @@ last two leave a "crashed" order in the running service's database and watch its
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
-
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import AsyncMongoClient
+from pymongo.errors import AutoReconnect
 from pymongo.asynchronous.database import AsyncDatabase
 
 from liveline_order import handlers
-from liveline_order.bootstrap import build_order_service, ensure_indexes
+from liveline_order.bootstrap import build_dependencies, ensure_indexes
 from liveline_order.config import Settings
 from liveline_order.domain.deals import Deal
 from liveline_order.domain.errors import OrderAbandoned
@@ -40,6 +41,7 @@ from tests.random_refs import database_name
 
 START = datetime.now(UTC).replace(microsecond=0)
 TIMEOUT = timedelta(seconds=5)
+GRACE = timedelta(seconds=20)
 
 
 @pytest.fixture
@@ -54,14 +56,16 @@ async def own_db(stack_endpoints) -> AsyncIterator[AsyncDatabase]:
 
 
 @pytest.fixture
-async def service(own_db) -> handlers.OrderService:
-    settings = Settings(environment="test", pending_timeout_s=TIMEOUT.total_seconds())
-    service = build_order_service(settings, own_db, clock=ManualClock(START))
+async def service(own_db) -> handlers.Dependencies:
+    settings = Settings(
+        environment="test", pending_timeout_s=TIMEOUT.total_seconds(), abandoned_grace_s=GRACE.total_seconds()
+    )
+    service = build_dependencies(settings, own_db, clock=ManualClock(START))
     await ensure_indexes(service)
     return service
 
 
-async def a_deal_on_sale(service: handlers.OrderService, stock: int = 10) -> Deal:
+async def a_deal_on_sale(service: handlers.Dependencies, stock: int = 10) -> Deal:
     boss = Caller(account_id="admin-1", role="admin")
     merchant = await handlers.create_merchant(
         handlers.CreateMerchant("Hotpot", "1 Nanjing Rd", "Asia/Shanghai", "+862161234567"), boss, service
@@ -79,7 +83,7 @@ async def a_deal_on_sale(service: handlers.OrderService, stock: int = 10) -> Dea
 
 
 async def a_crashed_order(
-    service: handlers.OrderService, deal: Deal, *, quota: bool, stock: bool, quantity: int = 2
+    service: handlers.Dependencies, deal: Deal, *, quota: bool, stock: bool, quantity: int = 2
 ) -> tuple[Order, str]:
     """A pending order as a request that died after the steps named would have left it."""
     buyer, key = f"cust-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
@@ -97,7 +101,7 @@ async def a_crashed_order(
     return order, key
 
 
-async def sweep_after(service: handlers.OrderService, delay: timedelta) -> int:
+async def sweep_after(service: handlers.Dependencies, delay: timedelta) -> int:
     service.clock.advance(delay)  # type: ignore[attr-defined]
     return await handlers.recover_unsettled(service)
 
@@ -133,9 +137,13 @@ async def test_an_order_that_holds_only_its_quota_is_undone(service):
     await sweep_after(service, TIMEOUT + timedelta(seconds=1))
 
     rejected = await service.orders.get(order.order_id)
-    assert (rejected.status, rejected.rejection_reason, rejected.settled) == ("rejected", "abandoned", True)
+    assert (rejected.status, rejected.rejection_reason) == ("rejected", "abandoned")
     assert not await service.purchases.holds_quota_for(deal.deal_id, order.user_id, order.order_id)
     assert (await service.deals.get(deal.deal_id)).stock == 10
+    # Swept again during the grace for late reservations, then settled for good.
+    assert not rejected.settled
+    await sweep_after(service, GRACE)
+    assert (await service.orders.get(order.order_id)).settled
     # A retry with the request's key learns what happened, and is not placed a second time.
     buyer = Caller(account_id=order.user_id, role="customer")
     with pytest.raises(OrderAbandoned):
@@ -166,14 +174,98 @@ async def test_a_refund_cut_short_is_finished_by_the_sweep_and_returns_stock_onc
         {"$set": {"status": "refunded", "settled": False, "refunded_at": service.now(), "refunded_by": buyer.account_id}},
     )
 
+    # The sweep dies too, after giving the stock back and before marking the order settled.
+    mark_settled = service.orders.mark_settled
+    deaths = iter([AutoReconnect("the sweep's process died here")])
+
+    async def dies_once(order_id: str, status: str) -> None:
+        if error := next(deaths, None):
+            raise error
+        await mark_settled(order_id, status)
+
+    service.orders.mark_settled = dies_once  # type: ignore[method-assign]
     await sweep_after(service, TIMEOUT + timedelta(seconds=1))
-    await own_db.orders.update_one({"_id": placed.order.order_id}, {"$set": {"settled": False}})  # as if it died again
+    assert not (await service.orders.get(placed.order.order_id)).settled
     await sweep_after(service, TIMEOUT + timedelta(seconds=1))
 
     after = await service.deals.get(deal.deal_id)
     assert (after.stock, after.sold) == (10, 0)
     assert not await service.purchases.holds_quota_for(deal.deal_id, buyer.account_id, placed.order.order_id)
     assert (await service.orders.get(placed.order.order_id)).settled
+    # The marker that kept the return single is gone once the refund is settled.
+    assert f"o{placed.order.order_id}" not in (await own_db.deals.find_one({"_id": deal.deal_id}))["returns"]
+
+
+class StallBeforeReservingStock:
+    """Holds a placement just before it reserves stock, as a slow network or a paused process would,
+    and optionally kills the request right after the reservation went through."""
+
+    def __init__(self, service: handlers.Dependencies, *, die_after: bool) -> None:
+        self.stalled = asyncio.Event()
+        self.resume = asyncio.Event()
+        self._reserve = service.deals.reserve_stock
+        self._die_after = die_after
+        service.deals.reserve_stock = self.reserve_stock  # type: ignore[method-assign]
+
+    async def reserve_stock(self, *args, **kwargs) -> bool:
+        self.stalled.set()
+        await self.resume.wait()
+        reserved = await self._reserve(*args, **kwargs)
+        if self._die_after:
+            raise RequestDied("the request died right after reserving")
+        return reserved
+
+
+class RequestDied(Exception):
+    pass
+
+
+async def test_a_placement_that_stalls_past_the_timeout_and_reserves_late_gives_its_stock_back(service):
+    deal = await a_deal_on_sale(service, stock=10)
+    buyer = Caller(account_id=f"cust-{uuid.uuid4().hex[:8]}", role="customer")
+    key = uuid.uuid4().hex
+    stall = StallBeforeReservingStock(service, die_after=False)
+    placing = asyncio.ensure_future(handlers.place_order(handlers.PlaceOrder(key, deal.deal_id, 2), buyer, service))
+    await asyncio.wait_for(stall.stalled.wait(), 30)
+
+    await sweep_after(service, TIMEOUT + timedelta(seconds=1))  # the sweep gives up on the stalled order
+    stall.resume.set()  # ...and then the request reserves its stock after all
+
+    with pytest.raises(OrderAbandoned):
+        await asyncio.wait_for(placing, 30)
+    after = await service.deals.get(deal.deal_id)
+    assert (after.stock, after.sold) == (10, 0)
+    order = await service.orders.get(order_id_for(buyer.account_id, key))
+    assert (order.status, order.rejection_reason) == ("rejected", "abandoned")
+    assert not await service.deals.holds_stock_for(deal.deal_id, order.order_id)
+    assert not await service.purchases.holds_quota_for(deal.deal_id, buyer.account_id, order.order_id)
+
+
+async def test_a_placement_that_reserves_after_the_sweep_gave_up_and_then_dies_is_undone_by_the_sweep(service):
+    deal = await a_deal_on_sale(service, stock=10)
+    buyer = Caller(account_id=f"cust-{uuid.uuid4().hex[:8]}", role="customer")
+    key = uuid.uuid4().hex
+    stall = StallBeforeReservingStock(service, die_after=True)
+    placing = asyncio.ensure_future(handlers.place_order(handlers.PlaceOrder(key, deal.deal_id, 2), buyer, service))
+    await asyncio.wait_for(stall.stalled.wait(), 30)
+
+    await sweep_after(service, TIMEOUT + timedelta(seconds=1))
+    stall.resume.set()
+    with pytest.raises(RequestDied):
+        await asyncio.wait_for(placing, 30)
+    assert (await service.deals.get(deal.deal_id)).stock == 8  # the late hold, with nobody left to release it
+
+    await sweep_after(service, TIMEOUT + timedelta(seconds=1))
+    after = await service.deals.get(deal.deal_id)
+    assert (after.stock, after.sold) == (10, 0)
+    await sweep_after(service, GRACE)
+    await sweep_after(service, GRACE)  # later sweeps give nothing back twice
+    after = await service.deals.get(deal.deal_id)
+    assert (after.stock, after.sold) == (10, 0)
+    order_id = order_id_for(buyer.account_id, key)
+    assert not await service.deals.holds_stock_for(deal.deal_id, order_id)
+    assert not await service.purchases.holds_quota_for(deal.deal_id, buyer.account_id, order_id)
+    assert (await service.orders.get(order_id)).settled
 
 
 async def crashed_order_document(db, deal: dict, buyer: str, *, quantity: int, hold_quota: bool) -> str:
@@ -210,7 +302,10 @@ async def test_the_running_service_undoes_a_crashed_order_that_held_only_stock(c
         return order.json()["status"] == "rejected"
 
     await wait_for(undone, deadline_s=30, what="the sweep to undo the order")
-    await wait_for(lambda: db.orders.count_documents({"_id": order_id, "settled": True}), what="settled")
+    await wait_for(
+        lambda: db.orders.count_documents({"_id": order_id, "settled": True}), deadline_s=60,
+        what="settled after the grace for late reservations",
+    )
     after = await get_deal(client, deal["deal_id"])
     assert (after["stock"], after["sold"]) == (5, 0)
     # All five units can be sold again.

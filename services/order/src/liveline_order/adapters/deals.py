@@ -3,7 +3,8 @@
 Stock is reserved per order with one conditional update that also records a hold,
 `holds.o<order_id>: quantity`, in the deal. The hold makes every later step idempotent and
 checkable after a crash: releasing it gives the stock back once, settling it (the order was
-paid) just forgets it. A refund gives stock back once under a `returns.o<order_id>` marker.
+paid) just forgets it. A refund gives stock back once under a `returns.o<order_id>` marker,
+which is removed once the refunded order is settled.
 """
 
 from __future__ import annotations
@@ -159,6 +160,13 @@ class DealsRepository:
         await self._give_back(
             deal, {_return_marker(order_id): {"$exists": False}}, {"$set": {_return_marker(order_id): quantity}}, quantity
         )
+
+    async def forget_return(self, deal_id: str, order_id: str) -> None:
+        """The refund is settled for good: its marker is no longer needed."""
+        with pymongo.timeout(self._timeout_s):
+            await self._deals.update_one(
+                {"_id": deal_id, _return_marker(order_id): {"$exists": True}}, {"$unset": {_return_marker(order_id): ""}}
+            )
 
     async def _give_back(self, deal: Deal, condition: dict[str, Any], marker: dict[str, Any], quantity: int) -> None:
         update: dict[str, Any] = {**marker, "$inc": {"sold": -quantity}}

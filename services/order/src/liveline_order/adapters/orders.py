@@ -157,9 +157,21 @@ class OrdersRepository:
         }
         return await self._transition({"_id": order_id, "status": "pending"}, fields, (event,), now)
 
-    async def mark_rejected(self, order_id: str, reason: str, now: datetime) -> Order | None:
+    async def renew_pending(self, order_id: str, now: datetime) -> bool:
+        """Renews a placing request's lease on its pending order; False once the order was decided."""
+        with pymongo.timeout(self._timeout_s):
+            result = await self._orders.update_one({"_id": order_id, "status": "pending"}, {"$set": {"updated_at": now}})
+        return result.matched_count == 1
+
+    async def mark_rejected(
+        self, order_id: str, reason: str, now: datetime, *, if_updated_at: datetime | None = None
+    ) -> Order | None:
+        """pending -> rejected; None if it was no longer pending (or, with `if_updated_at`, was renewed)."""
+        condition: dict[str, Any] = {"_id": order_id, "status": "pending"}
+        if if_updated_at is not None:
+            condition["updated_at"] = if_updated_at
         fields = {"status": "rejected", "rejection_reason": reason, "settled": False}
-        return await self._transition({"_id": order_id, "status": "pending"}, fields, (), now)
+        return await self._transition(condition, fields, (), now)
 
     async def redeem(
         self, order_id: str, code: str, merchant_id: str, staff_id: str, event: Event, now: datetime

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from liveline_shared.callers import internal_token_checker
+from liveline_shared.api_dependencies import internal_token_checker
 
 from .routes import deals, merchants, orders, redemptions
 

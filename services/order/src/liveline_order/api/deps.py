@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 
-from ..handlers import OrderService
+from liveline_shared.api_dependencies import PageLimitQuery, PageOffset
 
-
-async def _order_service(request: Request) -> OrderService:
-    return request.app.state.order_service
+from ..handlers import Dependencies
 
 
-ServiceDep = Annotated[OrderService, Depends(_order_service)]
+async def _dependencies(request: Request) -> Dependencies:
+    return request.app.state.dependencies
 
 
-async def _page_size(request: Request, limit: Annotated[int | None, Query(ge=1, le=100)] = None) -> int:
+Deps = Annotated[Dependencies, Depends(_dependencies)]
+
+
+async def _page_size(request: Request, limit: PageLimitQuery = None) -> int:
     return limit or request.app.state.default_page_limit
 
 
 PageLimit = Annotated[int, Depends(_page_size)]
-PageOffset = Annotated[int, Query(ge=0, le=100_000, description="How many items to skip.")]
+
+__all__ = ["Deps", "PageLimit", "PageOffset"]

@@ -5,34 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from liveline_shared.callers import AuthenticatedCaller, OptionalCaller
+from liveline_shared.api_dependencies import AuthenticatedCaller, IdempotencyKey, OptionalCaller
 from liveline_shared.contracts.orders import (
-    IDEMPOTENCY_KEY_HEADER,
     IDEMPOTENT_REPLAY_HEADER,
     OrderOut,
     OrderPage,
     OrderStatus,
     PlaceOrder,
 )
-
 from liveline_shared.problems import problem_responses
 
 from ... import handlers
-from ..deps import PageLimit, PageOffset, ServiceDep
+from ..deps import Deps, PageLimit, PageOffset
 from ..views import order_out
 
 router = APIRouter(tags=["orders"])
-
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias=IDEMPOTENCY_KEY_HEADER, min_length=1, max_length=200,
-        description="A key of the client's choosing; retrying with it never places a second order.",
-    ),
-]
-
 
 @router.post(
     "/orders", status_code=201, response_model=OrderOut, responses=problem_responses(401, 403, 404, 409, 413, 422),
@@ -42,18 +31,18 @@ IdempotencyKey = Annotated[
     "answers the same problem. The same key with a different body is a 422 idempotency-key-reused problem.",
 )
 async def place_order(
-    body: PlaceOrder, idempotency_key: IdempotencyKey, caller: OptionalCaller, service: ServiceDep, response: Response
+    body: PlaceOrder, idempotency_key: IdempotencyKey, caller: OptionalCaller, deps: Deps, response: Response
 ) -> OrderOut:
     command = handlers.PlaceOrder(idempotency_key=idempotency_key, deal_id=body.deal_id, quantity=body.quantity)
-    placed = await handlers.place_order(command, caller, service)
+    placed = await handlers.place_order(command, caller, deps)
     if placed.replayed:
         response.headers[IDEMPOTENT_REPLAY_HEADER] = "true"
     return order_out(placed.order)
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses=problem_responses(401, 404), summary="One order")
-async def get_order(order_id: str, caller: AuthenticatedCaller, service: ServiceDep) -> OrderOut:
-    return order_out(await handlers.get_order(order_id, caller, service))
+async def get_order(order_id: str, caller: AuthenticatedCaller, deps: Deps) -> OrderOut:
+    return order_out(await handlers.get_order(order_id, caller, deps))
 
 
 @router.get(
@@ -61,10 +50,10 @@ async def get_order(order_id: str, caller: AuthenticatedCaller, service: Service
     summary="Orders, newest first: a customer's own, a merchant's for its staff, all for admins",
 )
 async def list_orders(
-    caller: AuthenticatedCaller, service: ServiceDep, limit: PageLimit, offset: PageOffset = 0,
+    caller: AuthenticatedCaller, deps: Deps, limit: PageLimit, offset: PageOffset = 0,
     status: OrderStatus | None = None, deal_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> OrderPage:
-    orders = await handlers.list_orders(caller, status, deal_id, limit, offset, service)
+    orders = await handlers.list_orders(caller, status, deal_id, limit, offset, deps)
     return OrderPage(items=[order_out(o) for o in orders], limit=limit, offset=offset)
 
 
@@ -72,5 +61,5 @@ async def list_orders(
     "/orders/{order_id}/refund", response_model=OrderOut, responses=problem_responses(401, 403, 404, 409),
     summary="Refund a paid, unredeemed order (its buyer or an admin)",
 )
-async def refund_order(order_id: str, caller: AuthenticatedCaller, service: ServiceDep) -> OrderOut:
-    return order_out(await handlers.refund_order(handlers.RefundOrder(order_id), caller, service))
+async def refund_order(order_id: str, caller: AuthenticatedCaller, deps: Deps) -> OrderOut:
+    return order_out(await handlers.refund_order(handlers.RefundOrder(order_id), caller, deps))
