@@ -36,13 +36,15 @@ def record_lag(consumer: AIOKafkaConsumer | None, record: ConsumerRecord, name: 
 
 async def refresh_lag(consumer: AIOKafkaConsumer, name: str) -> None:
     """Sets the lag of every assigned partition: messages between the consumer's position and the
-    partition's high watermark as of its last fetch (fetches go on while the handler is busy)."""
-    for tp in consumer.assignment():
-        highwater = consumer.highwater(tp)
-        if highwater is None:
-            continue
+    partition's end, asked of the broker (the last fetch's high watermark is stale while the
+    handler is busy: the consumer fetches no more until it takes the next message)."""
+    assigned = list(consumer.assignment())
+    if not assigned:
+        return
+    ends = await consumer.end_offsets(assigned)
+    for tp in assigned:
         position = await consumer.position(tp)
-        CONSUMER_LAG.labels(tp.topic, str(tp.partition), name).set(max(highwater - position, 0))
+        CONSUMER_LAG.labels(tp.topic, str(tp.partition), name).set(max(ends[tp] - position, 0))
 
 
 class OffsetCommitter:
@@ -117,5 +119,7 @@ class OffsetCommitter:
                 await self.commit()
             if time.monotonic() - last_lag >= self.lag_interval_s:
                 last_lag = time.monotonic()
-                with contextlib.suppress(Exception):
+                try:
                     await refresh_lag(self._consumer, self.name)
+                except Exception as error:  # noqa: BLE001 - a gauge must not stop the consumer
+                    log.info("consumer_lag_refresh_failed", consumer=self.name, error=repr(error))
