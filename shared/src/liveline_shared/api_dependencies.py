@@ -1,12 +1,14 @@
 """FastAPI dependencies every service's API shares: the caller the gateway names, the internal
-token that proves it was the gateway, the Idempotency-Key header and pagination."""
+token that proves it was the gateway, the Idempotency-Key header, pagination, and the router
+that puts a service's routes behind the internal token."""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 
 from .callers import CALLER_ID_HEADER, CALLER_MERCHANT_HEADER, CALLER_ROLE_HEADER, ROLES, TOKEN_HEADER, Caller
 from .contracts.orders import IDEMPOTENCY_KEY_HEADER
@@ -61,3 +63,11 @@ PageLimitQuery = Annotated[
     int | None, Query(ge=1, le=MAX_PAGE_LIMIT, description="How many items at most (the service's default when absent).")
 ]
 PageOffset = Annotated[int, Query(ge=0, le=100_000, description="How many items to skip.")]
+
+
+def internal_api(internal_token: str, routers: Iterable[APIRouter]) -> APIRouter:
+    """A service's internal HTTP API: its resources' routers, every route behind the internal token."""
+    api = APIRouter(dependencies=[Depends(internal_token_checker(internal_token))])
+    for router in routers:
+        api.include_router(router)
+    return api

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from liveline_shared.service import ServiceRuntime, create_app
 
-from . import api
+from .api import build_router
 from .adapters.object_store import ObjectStore
 from .config import Settings
 
@@ -30,4 +30,4 @@ def build_app(settings: Settings) -> FastAPI:
             await store.ensure_bucket(bucket)
 
     runtime = ServiceRuntime.for_service("media", settings, extra_checks={"minio": check_minio})
-    return create_app(runtime, routers=[api.router])
+    return create_app(runtime, routers=[build_router(settings.internal_token.get_secret_value())])

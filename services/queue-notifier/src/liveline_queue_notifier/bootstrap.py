@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from liveline_shared.service import ServiceRuntime, create_app
 
-from . import api
+from .api import build_router
 from .config import Settings
 
 
 def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("queue-notifier", settings)
-    return create_app(runtime, routers=[api.router])
+    return create_app(runtime, routers=[build_router(settings.internal_token.get_secret_value())])

@@ -6,15 +6,12 @@ from the headers the gateway sets (liveline_shared.callers).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from liveline_shared.api_dependencies import internal_token_checker
+from liveline_shared.api_dependencies import internal_api
 
 from .routes import deals, merchants, orders, redemptions
 
 
 def build_router(internal_token: str) -> APIRouter:
-    router = APIRouter(dependencies=[Depends(internal_token_checker(internal_token))])
-    for routes in (merchants, deals, orders, redemptions):
-        router.include_router(routes.router)
-    return router
+    return internal_api(internal_token, [routes.router for routes in (merchants, deals, orders, redemptions)])

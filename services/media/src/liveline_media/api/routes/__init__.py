@@ -1,0 +1,1 @@
+"""The media service's routes, one module per resource."""

@@ -1,0 +1,1 @@
+"""The queue-notifier service's routes, one module per resource."""

@@ -1,0 +1,1 @@
+"""The slots service's adapters: its Mongo repositories, publishers and other clients of the outside."""

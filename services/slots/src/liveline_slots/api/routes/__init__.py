@@ -1,0 +1,1 @@
+"""The slots service's routes, one module per resource."""
