@@ -75,6 +75,7 @@ class ManagedProcess:
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
         self._popen: subprocess.Popen[bytes] | None = None
+        self.started_at: float | None = None  # time.monotonic() of the last start
 
     @property
     def pid(self) -> int | None:
@@ -94,6 +95,7 @@ class ManagedProcess:
                 start_new_session=True,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
+            self.started_at = time.monotonic()
         finally:
             log.close()
 

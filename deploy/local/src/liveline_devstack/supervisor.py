@@ -18,9 +18,9 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -94,9 +94,8 @@ class _Supervised:
     child: Child
     port: int | None
     budget: RestartBudget
-    state: str = "running"  # running, backing-off, starting
+    state: str = "running"  # running, backing-off, starting, given-up
     restart_at: float = 0.0
-    started_at: float = field(default_factory=time.monotonic)
     readiness: Future[None] | None = None
 
     @property
@@ -120,15 +119,13 @@ class Supervisor:
         out: TextIO | None = None,
         status_path: Path | None = None,
         tick_s: float = 0.25,
-        log_lines: int = 20,
-        clock: Callable[[], float] = time.monotonic,
+        log_lines: int = 12,
     ) -> None:
         self.policy = policy
         self.out = out or sys.stdout
         self.status_path = status_path
         self.tick_s = tick_s
         self.log_lines = log_lines
-        self.clock = clock
         self._children: dict[str, _Supervised] = {}
         self._readiness_pool: ThreadPoolExecutor | None = None
 
@@ -152,22 +149,24 @@ class Supervisor:
 
     def _step(self, supervised: _Supervised) -> bool:
         """Moves one child on; False when it died once too often."""
-        now = self.clock()
+        now = time.monotonic()
         if supervised.state == "running" and not supervised.process.alive():
             return self._exited(supervised, now)
         if supervised.state == "backing-off" and now >= supervised.restart_at:
-            self._restart(supervised, now)
+            self._restart(supervised)
         elif supervised.state == "starting" and supervised.readiness is not None and supervised.readiness.done():
             self._started(supervised, now)
         return True
 
     def _exited(self, supervised: _Supervised, now: float) -> bool:
         process = supervised.process
+        lived = f" after {now - process.started_at:.0f} s" if process.started_at is not None else ""
+        tail = process.log_tail(self.log_lines).splitlines() or ["(the log is empty)"]
         self._say(
-            f"{supervised.name} (pid {process.pid}) {describe_exit(process.exit_code())} after "
-            f"{now - supervised.started_at:.0f} s; last lines of {process.log_path}:"
+            f"{supervised.name} (pid {process.pid}) {describe_exit(process.exit_code())}{lived}; "
+            f"last lines of {process.log_path}:",
+            details=tail,
         )
-        self._say("\n".join(f"    | {line}" for line in process.log_tail(self.log_lines).splitlines()))
         delay = supervised.budget.next_delay(now)
         if delay is None:
             self._say(
@@ -187,9 +186,8 @@ class Supervisor:
         self._write_status()
         return True
 
-    def _restart(self, supervised: _Supervised, now: float) -> None:
+    def _restart(self, supervised: _Supervised) -> None:
         assert self._readiness_pool is not None
-        supervised.started_at = now
         try:
             supervised.child.start()
         except Exception as error:  # noqa: BLE001 - reported, then handled as an exit
@@ -208,8 +206,8 @@ class Supervisor:
         process = supervised.process
         on_port = f", port {supervised.port}" if supervised.port else ""
         if error is None:
-            self._say(f"{supervised.name} is back (pid {process.pid}{on_port}), ready after "
-                      f"{now - supervised.started_at:.1f} s")
+            took = f", ready after {now - process.started_at:.1f} s" if process.started_at is not None else ""
+            self._say(f"{supervised.name} is back (pid {process.pid}{on_port}){took}")
         elif process.alive():
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
             self._say(f"warning: {supervised.name} (pid {process.pid}{on_port}) is running but not ready: "
@@ -217,10 +215,10 @@ class Supervisor:
         # Dead again: the next step reports the exit and backs off.
         self._write_status()
 
-    def _say(self, message: str, *, error: bool = False) -> None:
-        stamp = time.strftime("%H:%M:%S")
+    def _say(self, message: str, *, details: Sequence[str] = (), error: bool = False) -> None:
         stream = sys.stderr if error and self.out is sys.stdout else self.out
-        print(f"[{stamp} supervisor] {message}", file=stream, flush=True)
+        lines = [f"[{time.strftime('%H:%M:%S')} supervisor] {message}", *(f"    | {line}" for line in details)]
+        print("\n".join(lines), file=stream, flush=True)
 
     def status(self) -> dict[str, object]:
         return {
