@@ -86,11 +86,13 @@ def run(state_dir: Path, gateway_port: int) -> int:
           f"Pids in {state_dir / STATUS_FILE}.")
     print("Press Ctrl-C to stop everything.", flush=True)
 
-    exit_code = supervisor.run(stop)
-    print("\nstopping ...", flush=True)
-    stop_services(services)
-    stack.stop()
-    supervisor.remove_status()
+    try:
+        exit_code = supervisor.run(stop)
+    finally:
+        print("\nstopping ...", flush=True)
+        stop_services(services)
+        stack.stop()
+        supervisor.remove_status()
     print("stopped.", flush=True)
     return exit_code
 
