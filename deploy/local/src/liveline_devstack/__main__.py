@@ -1,8 +1,9 @@
 """`python -m liveline_devstack run`: the whole platform on this machine (what `make run` does).
 
 Starts Kafka, FerretDB and MinIO, then the five services, seeds the demo data (demo.py), prints
-where they answer and the demo logins, and waits; Ctrl-C (or SIGTERM) stops the services, then
-the servers, leaving nothing running.
+where they answer and the demo logins, and watches them (supervisor.py): one that exits is
+started again on its port and data. Ctrl-C (or SIGTERM) stops the services, then the servers,
+leaving nothing running; so does a child that keeps dying, with exit status 1.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from .demo import SeedError, describe, seed
 from .processes import StartError
 from .services import start_services, stop_services
 from .stack import LocalStack
+from .supervisor import Supervisor
 
 REPO = Path(__file__).resolve().parents[4]
+STATUS_FILE = "processes.json"
 
 
 def internal_token(state_dir: Path) -> str:
@@ -71,19 +74,26 @@ def run(state_dir: Path, gateway_port: int) -> int:
     print(f"  minio (S3)      http://{endpoints.minio_endpoint}")
     print(f"\nGateway: {services['gateway'].url}   (API docs: {services['gateway'].url}/docs)")
     print(describe(demo))
+
+    supervisor = Supervisor(status_path=state_dir / STATUS_FILE)
+    for name, server in stack.servers().items():
+        supervisor.add(name, server, port=server.port)
+    for name, service in services.items():
+        supervisor.add(name, service, port=service.port)
+    policy = supervisor.policy
+    print(f"Watching them: one that exits is restarted on its port (back-off from {policy.first_delay_s:g} s; "
+          f"after {policy.max_restarts} restarts within {policy.window_s:.0f} s everything stops). "
+          f"Pids in {state_dir / STATUS_FILE}.")
     print("Press Ctrl-C to stop everything.", flush=True)
 
-    exit_code = 0
-    while not stop.wait(1.0):
-        dead = [name for name, p in services.items() if not p.process.alive()]
-        if dead:
-            print(f"error: {', '.join(dead)} stopped unexpectedly; see their logs", file=sys.stderr)
-            exit_code = 1
-            break
-    print("\nstopping ...", flush=True)
-    stop_services(services)
-    stack.stop()
-    print("stopped.")
+    try:
+        exit_code = supervisor.run(stop)
+    finally:
+        print("\nstopping ...", flush=True)
+        stop_services(services)
+        stack.stop()
+        supervisor.remove_status()
+    print("stopped.", flush=True)
     return exit_code
 
 

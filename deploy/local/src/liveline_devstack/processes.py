@@ -75,6 +75,7 @@ class ManagedProcess:
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
         self._popen: subprocess.Popen[bytes] | None = None
+        self.started_at: float | None = None  # time.monotonic() of the last start
 
     @property
     def pid(self) -> int | None:
@@ -94,6 +95,7 @@ class ManagedProcess:
                 start_new_session=True,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
+            self.started_at = time.monotonic()
         finally:
             log.close()
 
@@ -103,11 +105,18 @@ class ManagedProcess:
     def exit_code(self) -> int | None:
         return self._popen.poll() if self._popen else None
 
-    def log_tail(self, lines: int = 30) -> str:
+    def log_tail(self, lines: int = 30, max_bytes: int = 64 * 1024) -> str:
+        """The last `lines` lines of the log, read from its last `max_bytes` only (logs grow for days)."""
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            with self.log_path.open("rb") as log:
+                size = log.seek(0, os.SEEK_END)
+                log.seek(max(0, size - max_bytes))
+                tail = log.read().decode(errors="replace").splitlines()
         except FileNotFoundError:
             return "(no log)"
+        if size > max_bytes and tail:
+            tail = tail[1:]  # the first line read is most likely cut
+        return "\n".join(tail[-lines:])
 
     def stop(self, timeout: float = 20.0) -> None:
         """SIGTERM the whole group, then SIGKILL whatever is left after `timeout` seconds."""

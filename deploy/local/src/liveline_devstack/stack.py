@@ -78,7 +78,12 @@ class LocalStack:
         return ports
 
     def _servers(self) -> list[KafkaServer | FerretDBServer | MinioServer]:
-        return [s for s in (self.kafka, self.ferretdb, self.minio) if s is not None]
+        return list(self.servers().values())
+
+    def servers(self) -> dict[str, KafkaServer | FerretDBServer | MinioServer]:
+        """The servers this stack runs, by name (no FerretDB with LIVELINE_MONGO_URL)."""
+        named = {"kafka": self.kafka, "ferretdb": self.ferretdb, "minio": self.minio}
+        return {name: server for name, server in named.items() if server is not None}
 
     def start(self) -> Endpoints:
         began = time.monotonic()
