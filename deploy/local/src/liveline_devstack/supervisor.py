@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from liveline_shared.backoff import Backoff
+
 from .processes import ManagedProcess
 
 
@@ -40,6 +42,10 @@ class RestartPolicy:
     max_delay_s: float = 30.0
     max_restarts: int = 5
     window_s: float = 120.0
+
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(first_s=self.first_delay_s, max_s=self.max_delay_s)
 
 
 class RestartBudget:
@@ -62,7 +68,7 @@ class RestartBudget:
             return None
         self._restarts.append(now)
         self.total += 1
-        return min(self.policy.first_delay_s * 2**recent, self.policy.max_delay_s)
+        return self.policy.backoff.delay(recent)
 
 
 class Child(Protocol):
