@@ -1,11 +1,14 @@
-"""The MongoDB-wire server (FerretDB here) through PyMongo's async API: the primitives liveline uses."""
+"""The MongoDB-wire server (FerretDB here) through PyMongo's async API: the primitives liveline uses,
+and bulk writes of every size."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 
 import pytest
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import AsyncMongoClient, DeleteOne, InsertOne, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from tests.random_refs import database_name
@@ -46,3 +49,160 @@ async def test_conditional_update_never_takes_more_stock_than_there_is(db):
     results = await asyncio.gather(*(take_one() for _ in range(20)))
     assert results.count(True) == 5
     assert (await db.deals.find_one({"_id": "deal-2"}))["stock"] == 0
+
+
+# Bulk writes. Upstream FerretDB 1.24 kept every single-document update's query (and its SQLite
+# connection) open until the whole update command ended; the 100th UpdateOne of one command waited
+# forever for a connection, holding the write lock of serialize-document-writes.patch, so every
+# later write of every client hung. Hence the sizes: just under, at and well over 100.
+SIZES = [1, 99, 100, 1_000, 10_000]
+UNTOUCHED = 10
+
+
+def deadline_s(operations: int) -> float:
+    """Generous: about 2 ms per single-document write here, on two shared cores."""
+    return 30 + operations * 0.01
+
+
+async def within(seconds: float, awaitable, what: str):
+    try:
+        return await asyncio.wait_for(awaitable, seconds)
+    except TimeoutError:
+        pytest.fail(f"{what} did not return within {seconds:.0f} s")
+
+
+def doc_ids(count: int, prefix: str = "doc") -> list[str]:
+    return [f"{prefix}-{i:05d}" for i in range(count)]
+
+
+async def seed(collection, count: int) -> list[str]:
+    """`count` documents in group "a" with n=0, and UNTOUCHED more in group "b"."""
+    targets = doc_ids(count)
+    await collection.insert_many(
+        [{"_id": i, "group": "a", "n": 0} for i in targets]
+        + [{"_id": i, "group": "b", "n": 0} for i in doc_ids(UNTOUCHED, "other")]
+    )
+    return targets
+
+
+@pytest.mark.parametrize("ordered", [False, True], ids=["unordered", "ordered"])
+@pytest.mark.parametrize("size", SIZES)
+async def test_bulk_of_update_ones_completes_and_updates_each_document_once(db, size, ordered):
+    targets = await seed(db.items, size)
+    result = await within(
+        deadline_s(size),
+        db.items.bulk_write([UpdateOne({"_id": i}, {"$inc": {"n": 1}}) for i in targets], ordered=ordered),
+        f"bulk_write of {size} UpdateOne (ordered={ordered})",
+    )
+    assert (result.matched_count, result.modified_count) == (size, size)
+    assert await db.items.count_documents({"n": 1}) == size
+    assert await db.items.count_documents({"n": 0}) == UNTOUCHED
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_update_many_completes_and_updates_every_match(db, size):
+    await seed(db.items, size)
+    result = await within(
+        deadline_s(size), db.items.update_many({"group": "a"}, {"$inc": {"n": 1}}), f"update_many of {size}"
+    )
+    assert (result.matched_count, result.modified_count) == (size, size)
+    assert await db.items.count_documents({"group": "a", "n": 1}) == size
+    assert await db.items.count_documents({"group": "b", "n": 0}) == UNTOUCHED
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_insert_many_completes_and_stores_every_document(db, size):
+    documents = [{"_id": i, "n": 0} for i in doc_ids(size)]
+    result = await within(deadline_s(size), db.items.insert_many(documents), f"insert_many of {size}")
+    assert len(result.inserted_ids) == size
+    assert await db.items.count_documents({}) == size
+    assert await db.items.find_one({"_id": documents[-1]["_id"]}) == documents[-1]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_delete_many_completes_and_removes_every_match(db, size):
+    await seed(db.items, size)
+    result = await within(deadline_s(size), db.items.delete_many({"group": "a"}), f"delete_many of {size}")
+    assert result.deleted_count == size
+    assert await db.items.count_documents({}) == UNTOUCHED
+
+
+def mixed_operations(targets: list[str]) -> list:
+    """Interleaved insert, update, delete and replace, each on its own document."""
+    kinds = [
+        lambda i, doc: InsertOne({"_id": f"new-{i:05d}", "group": "new"}),
+        lambda i, doc: UpdateOne({"_id": doc}, {"$set": {"n": 1}}),
+        lambda i, doc: DeleteOne({"_id": doc}),
+        lambda i, doc: ReplaceOne({"_id": doc}, {"group": "replaced"}),
+    ]
+    return [kinds[i % 4](i, doc) for i, doc in enumerate(targets)]
+
+
+@pytest.mark.parametrize("ordered", [False, True], ids=["unordered", "ordered"])
+@pytest.mark.parametrize("size", SIZES)
+async def test_mixed_bulk_write_completes_and_applies_every_operation(db, size, ordered):
+    targets = await seed(db.items, size)
+    operations = mixed_operations(targets)
+    inserts, updates, deletes, replaces = (len(operations[k::4]) for k in range(4))
+
+    result = await within(
+        deadline_s(size), db.items.bulk_write(operations, ordered=ordered), f"mixed bulk_write of {size}"
+    )
+
+    assert result.inserted_count == inserts
+    assert (result.matched_count, result.modified_count) == (updates + replaces, updates + replaces)
+    assert result.deleted_count == deletes
+    assert await db.items.count_documents({}) == size + UNTOUCHED + inserts - deletes
+    assert await db.items.count_documents({"group": "new"}) == inserts
+    assert await db.items.count_documents({"group": "a", "n": 1}) == updates
+    assert await db.items.count_documents({"group": "replaced", "n": {"$exists": False}}) == replaces
+    assert await db.items.count_documents({"group": "b", "n": 0}) == UNTOUCHED
+
+
+BULK_UPDATE_CLIENT = """
+import asyncio, sys
+from pymongo import AsyncMongoClient, UpdateOne
+
+async def main(url, database, count):
+    client = AsyncMongoClient(url, serverSelectionTimeoutMS=5000)
+    operations = [UpdateOne({"_id": f"doc-{i:05d}"}, {"$inc": {"n": 1}}) for i in range(count)]  # seed()'s ids
+    print("writing", flush=True)
+    await client[database].items.bulk_write(operations, ordered=False)
+    print("done", flush=True)
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+"""
+
+
+async def test_server_stays_writable_after_a_client_is_killed_during_a_bulk_write(db, stack_endpoints):
+    size = 5_000
+    targets = await seed(db.items, size)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", BULK_UPDATE_CLIENT, stack_endpoints.mongo_url, db.name, str(size),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        assert await within(30, process.stdout.readline(), "the bulk-writing client's start") == b"writing\n"
+
+        async def first_update_applied() -> None:
+            while await db.items.find_one({"_id": targets[0], "n": 1}) is None:
+                await asyncio.sleep(0.05)
+
+        await within(60, first_update_applied(), "the killed client's first update")
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(process.wait(), 10)
+    assert process.returncode == -signal.SIGKILL
+    assert b"done" not in await process.stdout.read(), "the bulk write returned before the kill"
+
+    # The server finishes the dead client's command first, then takes other writes again.
+    client = AsyncMongoClient(stack_endpoints.mongo_url, serverSelectionTimeoutMS=5000)
+    try:
+        other = client[database_name("other")]
+        await within(deadline_s(size), other.things.insert_one({"_id": "after-kill"}), "a write elsewhere")
+        await within(30, db.items.update_one({"_id": "other-00000"}, {"$set": {"n": 7}}), "a write beside it")
+        assert await other.things.find_one({"_id": "after-kill"}) == {"_id": "after-kill"}
+        assert (await db.items.find_one({"_id": "other-00000"}))["n"] == 7
+    finally:
+        await client.close()
