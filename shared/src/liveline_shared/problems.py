@@ -87,7 +87,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
-    return JSONResponse(problem.body(instance), status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
+    body = problem.body(instance)
+    if problem.status >= 500:
+        # The operator's way from this answer to the request's log lines.
+        correlation_id = structlog.contextvars.get_contextvars().get("correlation_id")
+        if correlation_id:
+            body.setdefault("correlation_id", correlation_id)
+    return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
 
 
 _GENERIC = {
@@ -185,7 +191,6 @@ class RequestContext:
                 problem = Problem(
                     500, "internal-error", "Internal error",
                     "Something went wrong on our side. Quote the correlation_id when reporting it.",
-                    correlation_id=correlation_id,
                 )
                 await problem_response(problem, scope.get("path"))(scope, receive, send_with_id)
 
@@ -222,7 +227,11 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        problem = Problem(413, "payload-too-large", "Request body too large", f"The limit is {self.max_bytes} bytes.")
+        # This answer leaves before RequestContext (inside this middleware) gave the request an id.
+        problem = Problem(
+            413, "payload-too-large", "Request body too large", f"The limit is {self.max_bytes} bytes.",
+            headers={CORRELATION_ID_HEADER: correlation_id_of(scope)},
+        )
         await problem_response(problem, scope.get("path"))(scope, receive, send)
 
 
