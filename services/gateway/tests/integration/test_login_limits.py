@@ -91,7 +91,9 @@ async def test_simultaneous_guesses_cannot_slip_past_the_account_limit(client):
     await register(client, email, PASSWORD)
     guesses = [client.post("/v1/sessions", json={"login": email, "password": f"guess {n}"}) for n in range(12)]
     statuses = sorted(r.status_code for r in await asyncio.gather(*guesses))
-    assert statuses == [401] * 5 + [429] * 7
+    # Five are checked; the rest are refused, as over the limit or, beyond the guesses the
+    # gateway hashes at once and lets wait, as busy.
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) <= {429, 503} and 429 in statuses
 
 
 async def test_an_address_gets_a_few_registrations_an_hour_and_then_waits(client, gateway, db):

@@ -1,17 +1,21 @@
-"""Password hashing with Argon2id, a bounded number at a time, on threads of its own.
+"""Password hashing with Argon2id, a bounded number of attempts at a time, on threads of its own.
 
 A hash costs tens of milliseconds of CPU and 64 MiB of memory on purpose. Without a bound, a
 flood of registrations or logins runs as many at once as requests arrive and takes every core
-from the event loop and from the services beside the gateway. So at most `workers` run at once
-(one per CPU by default), at most `max_waiting` more wait, each at most `max_wait_s`; anything
-beyond that is refused at once with HashingBusy (a 503 with Retry-After), which costs nothing.
+from the event loop and from the services beside the gateway. So an attempt (a registration, a
+login) first takes a `turn()`: at most `workers` hold one at once (one per CPU by default), at
+most `max_waiting` more wait, each at most `max_wait_s`; anything beyond that is refused at once
+with HashingBusy (a 503 with Retry-After). The turn covers the whole attempt, not only its hash,
+so a refused one has not written its rate-limit counters either: a flood costs the database as
+little as the CPU.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -53,21 +57,9 @@ class Passwords:
         # Checked against when the login is unknown, so that answer takes as long as a wrong password.
         self._decoy_hash = self._hasher.hash("decoy password for unknown logins")
 
-    async def hash(self, password: str) -> str:
-        return await self._run(self._hasher.hash, password)
-
-    async def verify(self, password_hash: str | None, password: str) -> bool:
-        """True when `password` matches; with no hash (unknown login) it spends the same time and says False."""
-        try:
-            await self._run(self._hasher.verify, password_hash or self._decoy_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
-        return password_hash is not None
-
-    def close(self) -> None:
-        self._threads.shutdown(wait=False, cancel_futures=True)
-
-    async def _run(self, work: Callable[[str, str], T] | Callable[[str], T], *arguments: str) -> T:
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """One attempt's turn to hash; HashingBusy when there is none to be had soon."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
         if self._slots.locked():
@@ -87,6 +79,25 @@ class Passwords:
         else:
             await self._slots.acquire()
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._threads, work, *arguments)
+            yield
         finally:
             self._slots.release()
+
+    async def hash(self, password: str) -> str:
+        """Call during a turn()."""
+        return await self._run(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """True when `password` matches; with no hash (unknown login) it spends the same time and says False.
+        Call during a turn()."""
+        try:
+            await self._run(self._hasher.verify, password_hash or self._decoy_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        return password_hash is not None
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+    async def _run(self, work: Callable[[str, str], T] | Callable[[str], T], *arguments: str) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, work, *arguments)

@@ -122,14 +122,16 @@ async def _count_attempt(accounts: Accounts, limit: Limit, key: str, what: str, 
 
 async def register(command: Register, accounts: Accounts) -> Account:
     """A customer signs up. Counted per client address before the password is hashed, so a
-    flood of sign-ups from one address stops costing hashes once it is over the limit."""
+    flood of sign-ups from one address stops costing hashes once it is over the limit; and,
+    like a login, done during a hashing turn."""
     login = normalize_login(command.login)
     check_password_policy(command.password)
-    await _count_attempt(
-        accounts, accounts.limits.registrations_per_address, command.client_address, "registrations",
-        command.client_address,
-    )
-    return await _new_account(accounts, login, command.password, "customer")
+    async with accounts.passwords.turn():
+        await _count_attempt(
+            accounts, accounts.limits.registrations_per_address, command.client_address, "registrations",
+            command.client_address,
+        )
+        return await _new_account(accounts, login, command.password, "customer")
 
 
 async def create_staff(command: CreateStaff, accounts: Accounts) -> Account:
@@ -139,31 +141,37 @@ async def create_staff(command: CreateStaff, accounts: Accounts) -> Account:
     check_password_policy(command.password)
     if not await accounts.merchants.exists(merchant_id):
         raise UnknownMerchant(merchant_id)
-    return await _new_account(accounts, login, command.password, "staff", merchant_id)
+    async with accounts.passwords.turn():
+        return await _new_account(accounts, login, command.password, "staff", merchant_id)
 
 
 async def create_admin(command: CreateAdmin, accounts: Accounts) -> Account:
     """The operator creates an admin (from the command line, never over HTTP)."""
     login = normalize_login(command.login)
     check_password_policy(command.password)
-    return await _new_account(accounts, login, command.password, "admin")
+    async with accounts.passwords.turn():
+        return await _new_account(accounts, login, command.password, "admin")
 
 
 async def log_in(command: LogIn, accounts: Accounts) -> Session:
     """Checks a login and password under both rate limits and starts a session.
 
     Both counters are bumped before the password is checked, so concurrent guesses cannot slip
-    past a limit; an attempt over a limit never reaches the password check.
+    past a limit; an attempt over a limit never reaches the password check. All of it happens
+    during a hashing turn, so a flood beyond the turns is refused before it writes anything.
     """
     login = normalize_login(command.login)
     limits = accounts.limits
     address = command.client_address
-    await _count_attempt(accounts, limits.login_attempts_per_address, address, "login attempts", address)
-    # Keyed by the login, not the account, so unknown logins are limited exactly like known ones.
-    failures = await _count_attempt(accounts, limits.login_failures_per_account, login.value, "login attempts", address)
-
-    account = await accounts.repository.by_login(login)
-    password_matches = await accounts.passwords.verify(account.password_hash if account else None, command.password)
+    async with accounts.passwords.turn():
+        await _count_attempt(accounts, limits.login_attempts_per_address, address, "login attempts", address)
+        # Keyed by the login, not the account, so unknown logins are limited exactly like known ones.
+        failures = await _count_attempt(
+            accounts, limits.login_failures_per_account, login.value, "login attempts", address
+        )
+        account = await accounts.repository.by_login(login)
+        password_hash = account.password_hash if account else None
+        password_matches = await accounts.passwords.verify(password_hash, command.password)
     if account is None or not password_matches:
         raise InvalidCredentials("unknown login or wrong password")
     # Only failures count against an account; this attempt succeeded, so its count is given back.
