@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import re
+
 import hypothesis
 import jsonschema
 import pytest
@@ -13,6 +15,7 @@ from liveline_gateway.api.schemas import NewAccount
 from liveline_gateway.domain.accounts import (
     LOGIN_MAX_LENGTH,
     LOGIN_PATTERN,
+    PASSWORD_PATTERN,
     Account,
     Login,
     check_merchant_id,
@@ -128,3 +131,15 @@ def test_the_documented_password_rules_are_the_ones_the_domain_checks(password):
 @hypothesis.given(login=strategies.from_regex(LOGIN_PATTERN).filter(lambda login: len(login) <= LOGIN_MAX_LENGTH))
 def test_every_login_the_pattern_describes_is_accepted(login):
     normalize_login(login)
+
+
+@pytest.mark.parametrize("pattern", [LOGIN_PATTERN, PASSWORD_PATTERN])
+def test_the_patterns_use_no_class_escape_that_python_and_json_schema_read_differently(pattern):
+    # ECMA-262 (JSON Schema's regular expressions) and Python disagree on what \s, \d and \w
+    # cover (Python's \s includes \x1c-\x1f and \x85): spelled out, the two agree.
+    assert not re.search(r"\\[sSdDwWbB]", pattern), pattern
+
+
+@pytest.mark.parametrize("character", ["\x1c", "\x85", "\xa0", "\u2028"])
+def test_characters_that_only_python_calls_spaces_are_part_of_a_login(character):
+    assert normalize_login(f"alice{character}@example.com").value == f"alice{character}@example.com"

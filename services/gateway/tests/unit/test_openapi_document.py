@@ -6,7 +6,7 @@ import pytest
 
 from liveline_gateway.bootstrap import build_app
 from liveline_gateway.config import Settings
-from liveline_gateway.domain.accounts import LOGIN_PATTERN, PASSWORD_MIN_LENGTH
+from liveline_gateway.domain.accounts import LOGIN_PATTERN, PASSWORD_MIN_LENGTH, PASSWORD_PATTERN
 from liveline_shared.problems import PROBLEM_JSON
 
 
@@ -37,7 +37,7 @@ def test_logins_show_the_form_the_gateway_accepts(document, schema_name):
 
 def test_a_new_accounts_password_shows_its_minimum_length(document):
     password = document["components"]["schemas"]["NewAccount"]["properties"]["password"]
-    assert (password["minLength"], password["maxLength"], password["pattern"]) == (PASSWORD_MIN_LENGTH, 256, r"\S")
+    assert (password["minLength"], password["maxLength"], password["pattern"]) == (PASSWORD_MIN_LENGTH, 256, PASSWORD_PATTERN)
 
 
 def test_every_error_answer_is_a_problem_document_with_its_correlation_id(document):

@@ -13,23 +13,28 @@ from .errors import InvalidLogin, InvalidMerchantId, WeakPassword
 
 LoginKind = Literal["phone", "email"]
 
-# The rules of logins and passwords, written once here as JSON Schema-compatible patterns: the
-# domain checks them, and the OpenAPI document (api/schemas.py) shows them to clients.
+# The rules of logins and passwords, written once here as JSON Schema patterns: the domain checks
+# them, and the OpenAPI document (api/schemas.py) shows them to clients. Whitespace is spelled
+# out as the six ASCII spaces, because `\s` means more characters to Python than to the
+# ECMA-262 regular expressions of JSON Schema (\x1c-\x1f, \x85), and the two must agree.
+_SPACES = r" \t\n\r\f\v"  # as a regular expression writes them
+_SPACE_CHARACTERS = " \t\n\r\f\v"
+_SPACE = rf"[{_SPACES}]"
 PASSWORD_MIN_LENGTH = 10
 # Long enough for any passphrase; short enough that hashing stays cheap for an attacker's input.
 PASSWORD_MAX_LENGTH = 256
 # Something besides spaces.
-PASSWORD_PATTERN = r"\S"
+PASSWORD_PATTERN = rf"[^{_SPACES}]"
 LOGIN_MAX_LENGTH = 254  # RFC 5321's limit on a forward path
 # People write phone numbers with spaces, dashes, dots and brackets; they are not part of it.
-_SEPARATOR = r"[\s\-.()]"
+_SEPARATOR = rf"[{_SPACES}\-.()]"
 # E.164 once the separators are gone: a plus, a country code that does not start with 0, at
 # most 15 digits in all.
 _PHONE = rf"\+{_SEPARATOR}*[1-9](?:{_SEPARATOR}*[0-9]){{6,14}}{_SEPARATOR}*"
 # Deliberately loose: one @, no spaces, a dot in the domain. Ownership is what really matters.
 # A leading + means a phone number.
-_EMAIL = r"[^@\s+][^@\s]*@[^@\s]+\.[^@\s.]+"
-LOGIN_PATTERN = rf"^\s*(?:{_PHONE}|{_EMAIL})\s*$"
+_EMAIL = rf"[^@+{_SPACES}][^@{_SPACES}]*@[^@{_SPACES}]+\.[^@.{_SPACES}]+"
+LOGIN_PATTERN = rf"^{_SPACE}*(?:{_PHONE}|{_EMAIL}){_SPACE}*$"
 
 # The ids liveline issues (uuid hex), as a merchant id must be.
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -49,7 +54,7 @@ class Login:
 
 def normalize_login(raw: str) -> Login:
     """The normalized login, or InvalidLogin when `raw` is neither a phone number nor an e-mail address."""
-    text = raw.strip()
+    text = raw.strip(_SPACE_CHARACTERS)
     if len(raw) > LOGIN_MAX_LENGTH or not _LOGIN.fullmatch(raw):
         if text.startswith("+"):
             raise InvalidLogin("a phone number must be in E.164 form, like +8613800138000")
