@@ -46,7 +46,10 @@ MAX_EXAMPLES = 25
 
 CONFIG = """
 seed = {seed}
-workers = 2
+# One worker: with two, schemathesis' threads now and then hit a CPython 3.11 bug in ast
+# parsing (python/cpython#106905, "AST constructor recursion depth mismatch") and the run ends
+# with a runtime error of the tool's own.
+workers = 1
 request-timeout = 30
 
 [cache]
