@@ -2,21 +2,36 @@
 
 Every error has a stable `type` URI (https://liveline.dev/problems/<slug>) that clients may
 switch on, a short `title` that never changes for that type, and a `detail` for this occurrence.
+
+Every request also has a correlation id: the caller's `X-Correlation-Id` when it is well-formed
+(the gateway passes its own on to the services it calls), otherwise a new one. It is on every
+log line the request writes and in the answer's `X-Correlation-Id`, and a 5xx problem carries it
+as `correlation_id`, so an operator finds what happened with one grep.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://liveline.dev/problems/"
+CORRELATION_ID_HEADER = "X-Correlation-Id"
+# What a caller's correlation id may look like; anything else is replaced, never logged.
+_CORRELATION_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+log = structlog.get_logger(__name__)
 
 
 class Problem(Exception):
@@ -58,6 +73,9 @@ class ProblemDocument(BaseModel):
     status: int
     detail: str | None = None
     instance: str | None = None
+    correlation_id: str | None = Field(
+        default=None, description="On 5xx answers: the id under which the operator finds this request in the logs."
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
@@ -69,7 +87,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
-    return JSONResponse(problem.body(instance), status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
+    body = problem.body(instance)
+    if problem.status >= 500:
+        # The operator's way from this answer to the request's log lines.
+        correlation_id = structlog.contextvars.get_contextvars().get("correlation_id")
+        if correlation_id:
+            body.setdefault("correlation_id", correlation_id)
+    return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON)
 
 
 _GENERIC = {
@@ -87,7 +111,9 @@ _GENERIC = {
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Makes every error the app answers (ours, FastAPI's validation, Starlette's 404/405) a problem."""
+    """Makes every error the app answers a problem: ours, FastAPI's validation, Starlette's
+    404/405, and (through RequestContext) any exception nothing else handled."""
+    app.add_middleware(RequestContext)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, problem: Problem) -> JSONResponse:
@@ -106,7 +132,67 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         slug, title = _GENERIC.get(error.status_code, ("error", "Error"))
         detail = error.detail if isinstance(error.detail, str) and error.detail != title else ""
-        return problem_response(Problem(error.status_code, slug, title, detail, headers=dict(error.headers or {})), request.url.path)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            # Starlette names only the methods of the first route that matched the path.
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem_response(Problem(error.status_code, slug, title, detail, headers=headers), request.url.path)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at this request's path."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
+
+
+def correlation_id_of(scope: Scope) -> str:
+    """The caller's correlation id when it is well-formed, otherwise a new one."""
+    for name, value in scope.get("headers", []):
+        if name == b"x-correlation-id":
+            candidate = value.decode("latin-1")
+            if _CORRELATION_ID.fullmatch(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+class RequestContext:
+    """Binds the request's correlation id to its log lines and its answer, and answers an
+    exception that nothing else handled with a 500 problem, logged with its traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation_id = correlation_id_of(scope)
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                MutableHeaders(scope=message)[CORRELATION_ID_HEADER] = correlation_id
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            except _BodyTooLarge:
+                raise  # BodySizeLimit, outside this middleware, answers it
+            except Exception:
+                log.exception("unhandled_error", method=scope.get("method"), path=scope.get("path"))
+                if started:
+                    raise  # part of an answer is sent; nothing better can follow it
+                problem = Problem(
+                    500, "internal-error", "Internal error",
+                    "Something went wrong on our side. Quote the correlation_id when reporting it.",
+                )
+                await problem_response(problem, scope.get("path"))(scope, receive, send_with_id)
 
 
 class BodySizeLimit:
@@ -141,7 +227,11 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        problem = Problem(413, "payload-too-large", "Request body too large", f"The limit is {self.max_bytes} bytes.")
+        # This answer leaves before RequestContext (inside this middleware) gave the request an id.
+        problem = Problem(
+            413, "payload-too-large", "Request body too large", f"The limit is {self.max_bytes} bytes.",
+            headers={CORRELATION_ID_HEADER: correlation_id_of(scope)},
+        )
         await problem_response(problem, scope.get("path"))(scope, receive, send)
 
 

@@ -18,10 +18,10 @@ from .adapters.order_service import OrderServiceClient, OrderServiceMerchants
 from .adapters.passwords import Passwords
 from .adapters.rate_limits import Limit, RateLimits
 from .adapters.tokens import AccessTokens, RefreshTokens
-from .api.problems import describe_problems_in_openapi, install_accounts_problems
+from .api.openapi import customize_openapi
+from .api.problems import install_gateway_problems
 from .config import Settings
-from .handlers import Accounts, LoginLimits
-
+from .handlers.accounts import Accounts, AttemptLimits
 
 
 def build_accounts(
@@ -31,22 +31,31 @@ def build_accounts(
     timeout_s = settings.mongo_timeout_s
     return Accounts(
         repository=AccountsRepository(db, timeout_s),
-        passwords=Passwords(),
+        passwords=Passwords(
+            workers=settings.password_hashing_workers,
+            max_waiting=settings.password_hashing_queue,
+            max_wait_s=settings.password_hashing_max_wait_s,
+        ),
         access_tokens=AccessTokens(
             settings.signing_key.get_secret_value(), timedelta(seconds=settings.access_token_ttl_s), clock
         ),
         refresh_tokens=RefreshTokens(db, timedelta(seconds=settings.refresh_token_ttl_s), clock, timeout_s),
         rate_limits=RateLimits(db, clock, timeout_s),
-        login_limits=LoginLimits(
-            failures_per_account=Limit(
+        limits=AttemptLimits(
+            login_failures_per_account=Limit(
                 "login-failures-per-account",
                 settings.login_failures_per_account,
                 timedelta(seconds=settings.login_failure_window_s),
             ),
-            attempts_per_address=Limit(
+            login_attempts_per_address=Limit(
                 "login-attempts-per-address",
                 settings.login_attempts_per_address,
                 timedelta(seconds=settings.login_address_window_s),
+            ),
+            registrations_per_address=Limit(
+                "registrations-per-address",
+                settings.registrations_per_address,
+                timedelta(seconds=settings.registration_window_s),
             ),
         ),
         merchants=merchants,
@@ -60,7 +69,15 @@ async def ensure_indexes(accounts: Accounts) -> None:
     await accounts.rate_limits.ensure_indexes()
 
 
-def build_order_service(settings: Settings) -> OrderServiceClient:
+async def purge_expired(accounts: Accounts) -> dict[str, int]:
+    """The gateway's periodic upkeep: old rate-limit windows and expired refresh tokens go."""
+    purged = await accounts.refresh_tokens.purge_expired()
+    purged["rate_limit_windows"] = await accounts.rate_limits.purge_expired()
+    # Only what was purged, so a quiet round logs nothing.
+    return {what: count for what, count in purged.items() if count}
+
+
+def build_order_service_client(settings: Settings) -> OrderServiceClient:
     return OrderServiceClient(
         settings.order_url,
         settings.internal_token.get_secret_value(),
@@ -72,14 +89,15 @@ def build_order_service(settings: Settings) -> OrderServiceClient:
 
 def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("gateway", settings)
-    order_service = build_order_service(settings)
-    accounts = build_accounts(settings, runtime.db, OrderServiceMerchants(order_service))
-    # Old rate-limit windows are purged in the background; the login indexes gate readiness.
+    order_service_client = build_order_service_client(settings)
+    accounts = build_accounts(settings, runtime.db, OrderServiceMerchants(order_service_client))
+    # What expires is purged in the background (the server has no TTL indexes); the indexes
+    # gate readiness.
     housekeeping = Maintenance(
         "gateway",
         ensure_indexes=lambda: ensure_indexes(accounts),
-        job=accounts.rate_limits.purge_expired,
-        interval_s=settings.rate_limit_purge_interval_s,
+        job=lambda: purge_expired(accounts),
+        interval_s=settings.purge_interval_s,
     )
 
     async def check_mongo() -> None:
@@ -92,10 +110,15 @@ def build_app(settings: Settings) -> FastAPI:
     runtime.on_shutdown.append(housekeeping.stop)
     # Not a readiness check: a gateway whose order service is down still serves accounts and
     # answers order routes with 503 upstream-unavailable until it is back.
-    runtime.on_shutdown.append(order_service.close)
+    runtime.on_shutdown.append(order_service_client.close)
+
+    async def stop_hashing() -> None:
+        accounts.passwords.close()
+
+    runtime.on_shutdown.append(stop_hashing)
     app = create_app(runtime, routers=[api.router], version="1")
-    install_accounts_problems(app)
-    describe_problems_in_openapi(app)
+    install_gateway_problems(app)
+    customize_openapi(app)
     app.state.accounts = accounts
-    app.state.order_service = order_service
+    app.state.order_service_client = order_service_client
     return app

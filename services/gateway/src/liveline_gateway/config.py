@@ -23,7 +23,17 @@ class Settings(ServiceSettings):
     login_failure_window_s: int = Field(default=15 * 60, gt=0)
     login_attempts_per_address: int = Field(default=30, gt=0)
     login_address_window_s: int = Field(default=60, gt=0)
-    rate_limit_purge_interval_s: float = Field(default=300.0, gt=0)
+    registrations_per_address: int = Field(default=20, gt=0)
+    registration_window_s: int = Field(default=3600, gt=0)
+    # How often expired rate-limit windows and refresh tokens are deleted.
+    purge_interval_s: float = Field(default=300.0, gt=0)
+
+    # Argon2 hashes (registrations, logins) at once: None is one per CPU. Beyond them, up to
+    # `password_hashing_queue` wait (None: four per worker), each at most the wait below;
+    # anything more is answered 503 busy at once.
+    password_hashing_workers: int | None = Field(default=None, gt=0)
+    password_hashing_queue: int | None = Field(default=None, ge=0)
+    password_hashing_max_wait_s: float = Field(default=2.0, gt=0)
 
     # The order service's internal API (its default port on this machine).
     order_url: str = "http://127.0.0.1:8101"

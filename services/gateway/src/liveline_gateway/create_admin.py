@@ -14,11 +14,11 @@ import sys
 
 from liveline_shared.mongo import make_mongo_client
 
-from . import handlers
 from .bootstrap import build_accounts, ensure_indexes
 from .config import Settings
 from .domain.accounts import normalize_login
 from .domain.errors import AccountsError, LoginTaken
+from .handlers.accounts import CreateAdmin, create_admin
 
 
 class _NoMerchantLookups:
@@ -39,11 +39,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 async def _create(login: str, password: str, settings: Settings) -> int:
     mongo = make_mongo_client(settings, "liveline-gateway-create-admin")
+    accounts = build_accounts(settings, mongo[settings.mongo_database], _NoMerchantLookups())
     try:
-        accounts = build_accounts(settings, mongo[settings.mongo_database], _NoMerchantLookups())
         await ensure_indexes(accounts)
         try:
-            account = await handlers.create_admin(handlers.CreateAdmin(login=login, password=password), accounts)
+            account = await create_admin(CreateAdmin(login=login, password=password), accounts)
         except LoginTaken:
             existing = await accounts.repository.by_login(normalize_login(login))
             if existing is None or existing.role != "admin":
@@ -54,6 +54,7 @@ async def _create(login: str, password: str, settings: Settings) -> int:
         print(f"created admin {account.login.value} (id {account.account_id})")
         return 0
     finally:
+        accounts.passwords.close()
         await mongo.close()
 
 

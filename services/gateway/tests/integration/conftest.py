@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from liveline_devstack.pytest_plugin import TEST_STATE
 from liveline_devstack.services import ServiceProcess
-from services.gateway.tests.integration.support import LIMIT_WINDOW_S, client_address
+from services.gateway.tests.integration.support import LIMIT_WINDOW_S, REGISTRATIONS_PER_ADDRESS, client_address
 from tests.random_refs import database_name
 
 
@@ -35,6 +35,9 @@ def gateway(stack_endpoints, gateway_database, services) -> Iterator[ServiceProc
             "LIVELINE_GATEWAY_MONGO_DATABASE": gateway_database,
             "LIVELINE_GATEWAY_LOGIN_FAILURE_WINDOW_S": str(LIMIT_WINDOW_S),
             "LIVELINE_GATEWAY_LOGIN_ADDRESS_WINDOW_S": str(LIMIT_WINDOW_S),
+            "LIVELINE_GATEWAY_REGISTRATION_WINDOW_S": str(LIMIT_WINDOW_S),
+            "LIVELINE_GATEWAY_REGISTRATIONS_PER_ADDRESS": str(REGISTRATIONS_PER_ADDRESS),
+            "LIVELINE_GATEWAY_PURGE_INTERVAL_S": "1",
         },
     )
     process.start()

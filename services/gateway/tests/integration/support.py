@@ -10,6 +10,8 @@ from tests.random_refs import suffix
 # The test gateway's rate-limit windows are an hour long, so that no test's burst of attempts
 # straddles two windows by chance.
 LIMIT_WINDOW_S = 3600
+# Enough for any one test's own sign-ups from its client address.
+REGISTRATIONS_PER_ADDRESS = 10
 PASSWORD = "correct horse battery"
 
 

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
+import re
 
+import hypothesis
+import jsonschema
+import pytest
+from hypothesis import strategies
+
+from liveline_gateway.api.schemas import NewAccount
 from liveline_gateway.domain.accounts import (
+    LOGIN_MAX_LENGTH,
+    LOGIN_PATTERN,
+    PASSWORD_PATTERN,
     Account,
     Login,
     check_merchant_id,
@@ -85,3 +94,52 @@ def test_staff_belong_to_a_merchant_and_others_do_not():
         _account("staff", None)
     with pytest.raises(ValueError):
         _account("customer", "m-1")
+
+
+# Logins and passwords as the OpenAPI document shows them (api/schemas.py): a JSON Schema
+# validator, as a generated client would run, must agree with the domain on every one.
+_SAMPLE_LOGINS = [
+    "+8613800138000", " +86 138 0013 8000 ", "+86 (138) 0013.8000", "Alice@Example.COM", "  alice@example.com\t",
+    "", "alice", "8613800138000", "+0613800138000", "+86138", "+8613800138000999", "+86138abc38000", "alice@",
+    "@example.com", "alice@example", "ali ce@example.com", "a@b@example.com", "+alice@example.com",
+    "a" * 242 + "@example.com", "a" * 243 + "@example.com", "+1 2 3 4 5 6 7", "+1234567\n", "x@y.z\n",
+]
+_SAMPLE_PASSWORDS = ["short", "123456789", "0123456789", " " * 12, " \t password ", "x" * 256, "x" * 257]
+
+
+def _accepted(check, value) -> bool:
+    try:
+        check(value)
+    except (InvalidLogin, WeakPassword):
+        return False
+    return True
+
+
+@pytest.mark.parametrize("login", _SAMPLE_LOGINS)
+def test_the_documented_login_rules_are_the_ones_the_domain_checks(login):
+    schema = NewAccount.model_json_schema()["properties"]["login"]
+    assert jsonschema.Draft202012Validator(schema).is_valid(login) == _accepted(normalize_login, login)
+
+
+@pytest.mark.parametrize("password", _SAMPLE_PASSWORDS)
+def test_the_documented_password_rules_are_the_ones_the_domain_checks(password):
+    schema = NewAccount.model_json_schema()["properties"]["password"]
+    assert jsonschema.Draft202012Validator(schema).is_valid(password) == _accepted(check_password_policy, password)
+
+
+@hypothesis.settings(max_examples=300, derandomize=True, database=None)
+@hypothesis.given(login=strategies.from_regex(LOGIN_PATTERN).filter(lambda login: len(login) <= LOGIN_MAX_LENGTH))
+def test_every_login_the_pattern_describes_is_accepted(login):
+    normalize_login(login)
+
+
+@pytest.mark.parametrize("pattern", [LOGIN_PATTERN, PASSWORD_PATTERN])
+def test_the_patterns_use_no_class_escape_that_python_and_json_schema_read_differently(pattern):
+    # ECMA-262 (JSON Schema's regular expressions) and Python disagree on what \s, \d and \w
+    # cover (Python's \s includes \x1c-\x1f and \x85): spelled out, the two agree.
+    assert not re.search(r"\\[sSdDwWbB]", pattern), pattern
+
+
+@pytest.mark.parametrize("character", ["\x1c", "\x85", "\xa0", "\u2028"])
+def test_characters_that_only_python_calls_spaces_are_part_of_a_login(character):
+    assert normalize_login(f"alice{character}@example.com").value == f"alice{character}@example.com"

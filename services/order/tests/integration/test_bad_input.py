@@ -143,3 +143,39 @@ async def test_invalid_merchants_are_refused(client, db, overrides, slug):
 async def test_page_limits_are_bounded(client):
     assert_problem(await client.get("/orders", params={"limit": 101}, headers=headers(admin())), 422, "invalid-request")
     assert_problem(await client.get("/deals", params={"limit": 0}, headers=headers(None)), 422, "invalid-request")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # What a conformance run sent: null for a field a deal cannot be without, and year 80.
+        {"original_price": None, "sale_starts_at": "0080-03-10T02:03:00Z"},
+        {"original_price": None},
+        {"title": None},
+        {"status": None},
+        {"sale_starts_at": "0080-03-10T02:03:00Z"},
+        # Converting these to UTC would overflow Python's datetime.
+        {"voucher_valid_from": "0001-01-01T00:00:00+14:00"},
+        {"voucher_valid_until": "9999-12-31T23:59:59-14:00"},
+    ],
+)
+async def test_a_draft_change_to_null_or_an_absurd_time_is_refused_and_changes_nothing(client, change):
+    merchant = await new_merchant(client)
+    manager = staff(merchant["merchant_id"])
+    draft = await new_deal(client, merchant["merchant_id"], on_sale=False)
+    response = await client.patch(f"/deals/{draft['deal_id']}", json=change, headers=headers(manager))
+    body = assert_problem(response, 422, "invalid-request")
+    assert {error["location"] for error in body["errors"]} == {f"body.{name}" for name in change}
+    after = (await client.get(f"/deals/{draft['deal_id']}", headers=headers(manager))).json()
+    assert {**after, "merchant": None} == {**draft, "merchant": None}
+
+
+@pytest.mark.parametrize("moment", ["0080-03-10T02:03:00Z", "2100-01-01T00:00:00Z", "1999-12-31T23:59:59Z"])
+async def test_a_new_deal_with_a_time_outside_the_deal_years_is_refused(client, db, moment):
+    merchant = await new_merchant(client)
+    response = await client.post(
+        f"/merchants/{merchant['merchant_id']}/deals", json=deal_body(sale_starts_at=moment),
+        headers=headers(staff(merchant["merchant_id"])),
+    )
+    assert_problem(response, 422, "invalid-request")
+    assert await db.deals.count_documents({"merchant_id": merchant["merchant_id"]}) == 0

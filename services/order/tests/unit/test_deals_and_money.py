@@ -122,3 +122,13 @@ def test_on_sale_is_the_status_and_the_window():
     assert not deal.is_on_sale_at(T0 - timedelta(seconds=1))
     assert not deal.is_on_sale_at(T0 + timedelta(days=7))  # the end is exclusive
     assert not dataclasses.replace(deal, status="ended").is_on_sale_at(T0)
+
+
+@pytest.mark.parametrize("field", ["original_price", "price", "title", "per_user_limit", "sale_starts_at"])
+def test_null_for_a_field_a_deal_needs_is_refused(field):
+    with pytest.raises(InvalidDeal, match=f"{field} cannot be null"):
+        change_deal(a_deal(), None, {field: None})
+
+
+def test_null_stock_makes_a_draft_unlimited():
+    assert change_deal(a_deal(), None, {"stock": None}).stock is None

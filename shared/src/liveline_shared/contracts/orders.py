@@ -7,9 +7,11 @@ units with an ISO 4217 currency code; every instant is UTC (ISO 8601 with an off
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import JsonDict
 
 DealStatus = Literal["draft", "on_sale", "ended"]
 OrderStatus = Literal["pending", "paid", "rejected", "redeemed", "refunded"]
@@ -22,6 +24,34 @@ IDEMPOTENT_REPLAY_HEADER = "Idempotent-Replayed"
 class _Input(BaseModel):
     # Unknown fields are refused, so a misspelt field is an error rather than silently ignored.
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# A deal is sold and used in these years. A time outside them is a typo (0080 for 2080), and times
+# near the limits of Python's datetime overflow when converted to UTC.
+DEAL_YEARS = (2000, 2099)
+
+
+def _within_deal_years(moment: datetime) -> datetime:
+    first, last = DEAL_YEARS
+    if not first <= moment.year <= last:
+        raise ValueError(f"a deal's times lie in the years {first} to {last}")
+    return moment
+
+
+DealTime = Annotated[
+    AwareDatetime,
+    AfterValidator(_within_deal_years),
+    Field(description=f"An instant with its UTC offset, in the years {DEAL_YEARS[0]} to {DEAL_YEARS[1]}."),
+]
+
+
+def _without_default(schema: JsonDict) -> None:
+    schema.pop("default", None)
+
+
+def _may_be_left_out(**constraints: Any) -> Any:
+    """A field a change may leave out (it stays as it is) but not set to null."""
+    return Field(default=None, json_schema_extra=_without_default, **constraints)
 
 
 class Money(_Input):
@@ -60,26 +90,40 @@ class NewDeal(_Input):
     original_price: Money = Field(description="The usual price per unit; not below `price`, same currency.")
     stock: int | None = Field(gt=0, description="Units on sale; null means unlimited.")
     per_user_limit: int = Field(gt=0, le=1000, description="Most units one buyer may hold at once.")
-    sale_starts_at: AwareDatetime
-    sale_ends_at: AwareDatetime
-    voucher_valid_from: AwareDatetime
-    voucher_valid_until: AwareDatetime = Field(description="Not before the end of the sale.")
+    sale_starts_at: DealTime
+    sale_ends_at: DealTime
+    voucher_valid_from: DealTime
+    voucher_valid_until: DealTime = Field(description="Not before the end of the sale.")
 
 
 class DealChange(_Input):
-    """A status change (draft -> on_sale -> ended) and/or field edits (only while draft)."""
+    """A status change (draft -> on_sale -> ended) and/or field edits (only while draft).
 
-    status: DealStatus | None = None
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    price: Money | None = None
-    original_price: Money | None = None
-    stock: int | None = Field(default=None, gt=0)
-    per_user_limit: int | None = Field(default=None, gt=0, le=1000)
-    sale_starts_at: AwareDatetime | None = None
-    sale_ends_at: AwareDatetime | None = None
-    voucher_valid_from: AwareDatetime | None = None
-    voucher_valid_until: AwareDatetime | None = None
+    A field left out stays as it is (and reads None here: see `model_fields_set`). Only `stock`
+    may be null (unlimited); null for any other field is refused, as a deal cannot be without it.
+    """
+
+    status: DealStatus = _may_be_left_out()
+    title: str = _may_be_left_out(min_length=1, max_length=200)
+    description: str = _may_be_left_out(max_length=5000)
+    price: Money = _may_be_left_out()
+    original_price: Money = _may_be_left_out()
+    stock: int | None = Field(default=None, gt=0, description="Units on sale; null means unlimited.")
+    per_user_limit: int = _may_be_left_out(gt=0, le=1000)
+    sale_starts_at: DealTime = _may_be_left_out()
+    sale_ends_at: DealTime = _may_be_left_out()
+    voucher_valid_from: DealTime = _may_be_left_out()
+    voucher_valid_until: DealTime = _may_be_left_out()
+
+    @field_validator(
+        "status", "title", "description", "price", "original_price", "per_user_limit",
+        "sale_starts_at", "sale_ends_at", "voucher_valid_from", "voucher_valid_until", mode="before",
+    )
+    @classmethod
+    def _refuse_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep it")
+        return value
 
 
 class DealOut(BaseModel):

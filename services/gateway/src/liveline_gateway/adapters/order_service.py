@@ -4,6 +4,7 @@ The gateway forwards the authenticated caller (liveline_shared.callers) and leav
 object-level decision to the order service, so this client mostly relays requests and answers.
 Requests that are safe to repeat are retried a bounded number of times with backoff; a request
 that may have reached the service is never repeated unless the service makes it idempotent.
+Each call carries the request's correlation id, so both services log it under the same id.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import httpx
 import structlog
 
 from liveline_shared.callers import Caller
-from liveline_shared.problems import PROBLEM_BASE
+from liveline_shared.log_context import current_correlation_id
+from liveline_shared.problems import CORRELATION_ID_HEADER, PROBLEM_BASE
 
 log = structlog.get_logger(__name__)
 
@@ -81,6 +83,10 @@ class OrderServiceClient:
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
         sent_headers = {**(headers or {})}
+        # The order service logs under the same id, and its events carry it on.
+        correlation_id = current_correlation_id()
+        if correlation_id:
+            sent_headers[CORRELATION_ID_HEADER] = correlation_id
         sent_headers.update(
             caller.headers(self._internal_token) if caller else {"X-Liveline-Internal-Token": self._internal_token}
         )

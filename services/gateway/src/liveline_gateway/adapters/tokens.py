@@ -5,6 +5,9 @@ its caller; that is why it lives only minutes. A refresh token is a random strin
 stores only as a SHA-256 hash. Each use marks it used and hands out a successor in the same
 family; a second use of the same token means someone else has a copy, so the whole family
 (every session descended from that login) is revoked.
+
+Nothing lives forever: a token, used or not, is purged once it expires, and a family once its
+newest token has (its `expires_at` follows that token's), since nothing can refer to it then.
 """
 
 from __future__ import annotations
@@ -105,13 +108,27 @@ class RefreshTokens:
     async def ensure_indexes(self) -> None:
         with pymongo.timeout(self._timeout_s):
             await self._tokens.create_index("family_id", name="family")
+            await self._tokens.create_index("expires_at", name="expires")
+            await self._families.create_index("expires_at", name="expires")
+
+    async def purge_expired(self) -> dict[str, int]:
+        """Deletes expired tokens, and the families whose newest token has expired."""
+        now = self._clock.now()
+        with pymongo.timeout(self._timeout_s):
+            tokens = await self._tokens.delete_many({"expires_at": {"$lte": now}})
+            families = await self._families.delete_many({"expires_at": {"$lte": now}})
+        return {"refresh_tokens": tokens.deleted_count, "refresh_token_families": families.deleted_count}
 
     async def start_family(self, account_id: str) -> str:
         """A new family (one login session) and its first refresh token."""
         family_id = uuid.uuid4().hex
+        now = self._clock.now()
         with pymongo.timeout(self._timeout_s):
             await self._families.insert_one(
-                {"_id": family_id, "account_id": account_id, "created_at": self._clock.now(), "revoked_at": None}
+                {
+                    "_id": family_id, "account_id": account_id, "created_at": now, "revoked_at": None,
+                    "expires_at": now + self.ttl,
+                }
             )
         return await self._issue(RefreshGrant(account_id, family_id))
 
@@ -165,6 +182,8 @@ class RefreshTokens:
                     "used_at": None,
                 }
             )
+            # The family lives as long as its newest token.
+            await self._families.update_one({"_id": grant.family_id}, {"$set": {"expires_at": now + self.ttl}})
         return token
 
     async def _require_live_family(self, family_id: str) -> None:

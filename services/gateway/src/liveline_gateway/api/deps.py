@@ -11,7 +11,7 @@ from liveline_shared.callers import Caller
 from liveline_shared.problems import Problem
 
 from ..adapters.order_service import OrderServiceClient
-from ..handlers import Accounts
+from ..handlers.accounts import Accounts
 
 
 async def _accounts(request: Request) -> Accounts:
@@ -20,8 +20,13 @@ async def _accounts(request: Request) -> Accounts:
 
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 
+BEARER = "HTTPBearer"
+# The same scheme for routes that anyone may call: api/openapi.py documents their token as
+# optional (`security: [{}, {HTTPBearer: []}]`) and drops this name from the document.
+OPTIONAL_BEARER = "OptionalBearer"
 # auto_error=False: a missing token is answered below as a problem document, not FastAPI's 403.
-_bearer = HTTPBearer(auto_error=False, description="The access token from POST /v1/sessions")
+_bearer = HTTPBearer(auto_error=False, scheme_name=BEARER, description="The access token from POST /v1/sessions")
+_optional_bearer = HTTPBearer(auto_error=False, scheme_name=OPTIONAL_BEARER)
 
 
 async def _current_caller(
@@ -40,7 +45,7 @@ CurrentCaller = Annotated[Caller, Depends(_current_caller)]
 
 
 async def _optional_caller(
-    accounts: AccountsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    accounts: AccountsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)]
 ) -> Caller | None:
     # Anyone may call these routes, but a token that is sent must be valid (drafts show to managers).
     return None if credentials is None else accounts.access_tokens.caller(credentials.credentials)
@@ -49,11 +54,11 @@ async def _optional_caller(
 OptionalCaller = Annotated[Caller | None, Depends(_optional_caller)]
 
 
-async def _order_service(request: Request) -> OrderServiceClient:
-    return request.app.state.order_service
+async def _order_service_client(request: Request) -> OrderServiceClient:
+    return request.app.state.order_service_client
 
 
-OrderServiceDep = Annotated[OrderServiceClient, Depends(_order_service)]
+OrderServiceClientDep = Annotated[OrderServiceClient, Depends(_order_service_client)]
 
 
 async def _admin_caller(caller: CurrentCaller) -> Caller:

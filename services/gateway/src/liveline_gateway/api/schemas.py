@@ -3,29 +3,57 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from liveline_shared.callers import Role
 
-from ..domain.accounts import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, Account, LoginKind
-from ..handlers import Session
+from ..domain.accounts import (
+    LOGIN_MAX_LENGTH,
+    LOGIN_PATTERN,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    PASSWORD_PATTERN,
+    Account,
+    LoginKind,
+)
+from ..handlers.accounts import Session
 
 # Unknown fields are refused rather than ignored: a client sending `"role": "admin"` should hear no.
 _STRICT = ConfigDict(extra="forbid")
 
+# The pattern and the minimum length are only shown here; the domain checks them, so that a
+# client hears which rule it broke (invalid-login, weak-password) rather than invalid-request.
+def _login() -> Any:
+    return Field(
+        max_length=LOGIN_MAX_LENGTH,
+        json_schema_extra={"pattern": LOGIN_PATTERN},
+        description="A phone number in E.164 form (+8613800138000; spaces, dashes, dots and brackets are "
+        "dropped) or an e-mail address (lower-cased)",
+        examples=["+8613800138000", "alice@example.com"],
+    )
+
 
 class Credentials(BaseModel):
+    """A login and the password of an existing account."""
+
     model_config = _STRICT
 
-    login: str = Field(
-        min_length=1, max_length=EMAIL_MAX_LENGTH + 10,
-        description="A phone number in E.164 form (+8613800138000) or an e-mail address",
-        examples=["+8613800138000"],
-    )
+    login: str = _login()
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)
+
+
+class NewAccount(BaseModel):
+    """The login and password of an account to create."""
+
+    model_config = _STRICT
+
+    login: str = _login()
     password: str = Field(
-        min_length=1, max_length=PASSWORD_MAX_LENGTH, description="At least 10 characters when registering"
+        max_length=PASSWORD_MAX_LENGTH,
+        json_schema_extra={"minLength": PASSWORD_MIN_LENGTH, "pattern": PASSWORD_PATTERN},
+        description=f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters, not only spaces",
     )
 
 

@@ -13,18 +13,35 @@ from .errors import InvalidLogin, InvalidMerchantId, WeakPassword
 
 LoginKind = Literal["phone", "email"]
 
+# The rules of logins and passwords, written once here as JSON Schema patterns: the domain checks
+# them, and the OpenAPI document (api/schemas.py) shows them to clients. Whitespace is spelled
+# out as the six ASCII spaces, because `\s` means more characters to Python than to the
+# ECMA-262 regular expressions of JSON Schema (\x1c-\x1f, \x85), and the two must agree.
+_SPACES = r" \t\n\r\f\v"  # as a regular expression writes them
+_SPACE_CHARACTERS = " \t\n\r\f\v"
+_SPACE = rf"[{_SPACES}]"
 PASSWORD_MIN_LENGTH = 10
 # Long enough for any passphrase; short enough that hashing stays cheap for an attacker's input.
 PASSWORD_MAX_LENGTH = 256
-EMAIL_MAX_LENGTH = 254  # RFC 5321's limit on a forward path
-
-# E.164: a plus, a country code that does not start with 0, at most 15 digits in all.
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# Something besides spaces.
+PASSWORD_PATTERN = rf"[^{_SPACES}]"
+LOGIN_MAX_LENGTH = 254  # RFC 5321's limit on a forward path
 # People write phone numbers with spaces, dashes, dots and brackets; they are not part of it.
-_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
+_SEPARATOR = rf"[{_SPACES}\-.()]"
+# E.164 once the separators are gone: a plus, a country code that does not start with 0, at
+# most 15 digits in all.
+_PHONE = rf"\+{_SEPARATOR}*[1-9](?:{_SEPARATOR}*[0-9]){{6,14}}{_SEPARATOR}*"
 # Deliberately loose: one @, no spaces, a dot in the domain. Ownership is what really matters.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_MERCHANT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# A leading + means a phone number.
+_EMAIL = rf"[^@+{_SPACES}][^@{_SPACES}]*@[^@{_SPACES}]+\.[^@.{_SPACES}]+"
+LOGIN_PATTERN = rf"^{_SPACE}*(?:{_PHONE}|{_EMAIL}){_SPACE}*$"
+
+# The ids liveline issues (uuid hex), as a merchant id must be.
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+_LOGIN = re.compile(LOGIN_PATTERN)
+_PHONE_SEPARATORS = re.compile(_SEPARATOR)
+_ID = re.compile(ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -37,19 +54,17 @@ class Login:
 
 def normalize_login(raw: str) -> Login:
     """The normalized login, or InvalidLogin when `raw` is neither a phone number nor an e-mail address."""
-    text = raw.strip()
-    if text.startswith("+"):
-        phone = _PHONE_SEPARATORS.sub("", text)
-        if not _E164.fullmatch(phone):
+    text = raw.strip(_SPACE_CHARACTERS)
+    if len(raw) > LOGIN_MAX_LENGTH or not _LOGIN.fullmatch(raw):
+        if text.startswith("+"):
             raise InvalidLogin("a phone number must be in E.164 form, like +8613800138000")
-        return Login("phone", phone)
-    if "@" in text:
-        # Lower-casing the local part too: two accounts for Alice@ and alice@ only confuse people.
-        email = text.lower()
-        if len(email) > EMAIL_MAX_LENGTH or not _EMAIL.fullmatch(email):
+        if "@" in text:
             raise InvalidLogin("not a valid e-mail address")
-        return Login("email", email)
-    raise InvalidLogin("a login is a phone number in E.164 form (+8613800138000) or an e-mail address")
+        raise InvalidLogin("a login is a phone number in E.164 form (+8613800138000) or an e-mail address")
+    if text.startswith("+"):
+        return Login("phone", _PHONE_SEPARATORS.sub("", text))
+    # Lower-casing the local part too: two accounts for Alice@ and alice@ only confuse people.
+    return Login("email", text.lower())
 
 
 def check_password_policy(password: str) -> None:
@@ -57,12 +72,12 @@ def check_password_policy(password: str) -> None:
         raise WeakPassword(f"a password needs at least {PASSWORD_MIN_LENGTH} characters")
     if len(password) > PASSWORD_MAX_LENGTH:
         raise WeakPassword(f"a password has at most {PASSWORD_MAX_LENGTH} characters")
-    if not password.strip():
+    if not re.search(PASSWORD_PATTERN, password):
         raise WeakPassword("a password cannot be only spaces")
 
 
 def check_merchant_id(merchant_id: str) -> str:
-    if not _MERCHANT_ID.fullmatch(merchant_id):
+    if not _ID.fullmatch(merchant_id):
         raise InvalidMerchantId("a merchant id is 1 to 64 letters, digits, '-' or '_'")
     return merchant_id
 

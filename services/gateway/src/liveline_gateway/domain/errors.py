@@ -35,11 +35,11 @@ class InvalidCredentials(AccountsError):
     """Unknown login or wrong password; deliberately the same error for both."""
 
 
-class LoginRateLimited(AccountsError):
-    """Too many login attempts; the caller may try again after `retry_after_s` seconds."""
+class RateLimited(AccountsError):
+    """Too many attempts (logins, registrations); the caller may try again after `retry_after_s` seconds."""
 
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"try again in {retry_after_s} s")
+    def __init__(self, what: str, retry_after_s: int) -> None:
+        super().__init__(f"too many {what}; try again in {retry_after_s} s")
         self.retry_after_s = retry_after_s
 
 

@@ -23,6 +23,8 @@ EDITABLE_FIELDS = (
     "title", "description", "price", "original_price", "stock", "per_user_limit",
     "sale_starts_at", "sale_ends_at", "voucher_valid_from", "voucher_valid_until",
 )
+# Null means unlimited stock; every other field a deal cannot be without.
+NULLABLE_FIELDS = frozenset({"stock"})
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ def change_deal(deal: Deal, status: str | None, edits: dict[str, Any]) -> Deal:
     unknown = set(edits) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidDeal(f"cannot change {', '.join(sorted(unknown))}")
+    nulls = sorted(name for name, value in edits.items() if value is None and name not in NULLABLE_FIELDS)
+    if nulls:
+        raise InvalidDeal(f"{', '.join(nulls)} cannot be null")
     if edits and deal.status != "draft":
         raise DealNotEditable("only a draft's fields may change")
     if "stock" in edits:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from liveline_shared.problems import problem_responses
 
-from ... import handlers
+from ...handlers import accounts as use_cases
 from ..deps import AccountsDep, ClientAddress
 from ..schemas import Credentials, RefreshTokenIn, SessionOut
 
@@ -14,11 +14,12 @@ router = APIRouter(prefix="/sessions", tags=["sessions"])
 
 
 @router.post(
-    "", status_code=201, response_model=SessionOut, responses=problem_responses(401, 413, 422, 429), summary="Log in"
+    "", status_code=201, response_model=SessionOut, responses=problem_responses(401, 413, 422, 429, 503),
+    summary="Log in",
 )
 async def log_in(body: Credentials, accounts: AccountsDep, address: ClientAddress) -> SessionOut:
-    command = handlers.LogIn(login=body.login, password=body.password, client_address=address)
-    return SessionOut.of(await handlers.log_in(command, accounts))
+    command = use_cases.LogIn(login=body.login, password=body.password, client_address=address)
+    return SessionOut.of(await use_cases.log_in(command, accounts))
 
 
 @router.post(
@@ -26,7 +27,7 @@ async def log_in(body: Credentials, accounts: AccountsDep, address: ClientAddres
     summary="Exchange a refresh token (once) for a new access and refresh token",
 )
 async def refresh(body: RefreshTokenIn, accounts: AccountsDep) -> SessionOut:
-    return SessionOut.of(await handlers.refresh(handlers.Refresh(refresh_token=body.refresh_token), accounts))
+    return SessionOut.of(await use_cases.refresh(use_cases.Refresh(refresh_token=body.refresh_token), accounts))
 
 
 @router.post(
@@ -34,5 +35,5 @@ async def refresh(body: RefreshTokenIn, accounts: AccountsDep) -> SessionOut:
     summary="End the session the refresh token belongs to",
 )
 async def log_out(body: RefreshTokenIn, accounts: AccountsDep) -> Response:
-    await handlers.log_out(handlers.LogOut(refresh_token=body.refresh_token), accounts)
+    await use_cases.log_out(use_cases.LogOut(refresh_token=body.refresh_token), accounts)
     return Response(status_code=204)
