@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from pymongo.errors import PyMongoError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
@@ -110,10 +112,36 @@ _GENERIC = {
 }
 
 
+ServiceError = TypeVar("ServiceError", bound=Exception)
+# Answers that say "try again in a second": nothing is wrong with the request.
+TRY_AGAIN = {"Retry-After": "1"}
+
+
+def answer_errors(app: FastAPI, error_type: type[ServiceError], to_problem: Callable[[ServiceError], Problem]) -> None:
+    """Answers every `error_type` a request raises with the problem `to_problem` makes of it
+    (a service's domain errors, each with its stable slug)."""
+
+    async def answer(request: Request, error: Exception) -> JSONResponse:
+        return problem_response(to_problem(error), request.url.path)  # type: ignore[arg-type]
+
+    app.add_exception_handler(error_type, answer)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Makes every error the app answers a problem: ours, FastAPI's validation, Starlette's
-    404/405, and (through RequestContext) any exception nothing else handled."""
+    404/405, a database that does not answer, and (through RequestContext) any exception
+    nothing else handled."""
     app.add_middleware(RequestContext)
+
+    @app.exception_handler(PyMongoError)
+    async def _database_error(request: Request, error: PyMongoError) -> JSONResponse:
+        # Whatever the request had done stays consistent (single-document writes; the services'
+        # sweeps finish or undo the rest), so a retry is safe.
+        log.warning("database_error", path=request.url.path, error=f"{type(error).__name__}: {error}")
+        return problem_response(
+            Problem(503, "database-unavailable", "The database did not answer in time", headers=dict(TRY_AGAIN)),
+            request.url.path,
+        )
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, problem: Problem) -> JSONResponse:

@@ -8,7 +8,6 @@ from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from liveline_shared.clock import Clock, SystemClock
-from liveline_shared.maintenance import Maintenance
 from liveline_shared.service import ServiceRuntime, create_app
 
 from . import api
@@ -93,21 +92,11 @@ def build_app(settings: Settings) -> FastAPI:
     accounts = build_accounts(settings, runtime.db, OrderServiceMerchants(order_service_client))
     # What expires is purged in the background (the server has no TTL indexes); the indexes
     # gate readiness.
-    housekeeping = Maintenance(
-        "gateway",
+    runtime.use_maintenance(
         ensure_indexes=lambda: ensure_indexes(accounts),
         job=lambda: purge_expired(accounts),
         interval_s=settings.purge_interval_s,
     )
-
-    async def check_mongo() -> None:
-        await runtime.check_mongo()
-        await housekeeping.check_indexes()
-
-    # Replaces the usual `mongo` check: the database is of use only once the indexes exist.
-    runtime.extra_checks = {"mongo": check_mongo}
-    runtime.on_startup.append(housekeeping.start)
-    runtime.on_shutdown.append(housekeeping.stop)
     # Not a readiness check: a gateway whose order service is down still serves accounts and
     # answers order routes with 503 upstream-unavailable until it is back.
     runtime.on_shutdown.append(order_service_client.close)

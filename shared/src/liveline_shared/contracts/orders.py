@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import JsonDict
 
+from ..contacts import CONTACT_MAX_LENGTH, CONTACT_PATTERN
+
 DealStatus = Literal["draft", "on_sale", "ended"]
 OrderStatus = Literal["pending", "paid", "rejected", "redeemed", "refunded"]
 
@@ -64,7 +66,8 @@ class NewMerchant(_Input):
     address: str = Field(min_length=1, max_length=500)
     timezone: str = Field(min_length=1, max_length=64, description="IANA time zone, e.g. Asia/Shanghai.")
     contact: str = Field(
-        min_length=3, max_length=254, description="The business's phone (E.164, e.g. +862161234567) or e-mail."
+        min_length=3, max_length=CONTACT_MAX_LENGTH, json_schema_extra={"pattern": CONTACT_PATTERN},
+        description="The business's phone (E.164, e.g. +862161234567) or e-mail.",
     )
 
 

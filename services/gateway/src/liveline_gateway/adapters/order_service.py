@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 import structlog
 
+from liveline_shared.backoff import Backoff
 from liveline_shared.callers import Caller
 from liveline_shared.log_context import current_correlation_id
 from liveline_shared.problems import CORRELATION_ID_HEADER, PROBLEM_BASE
@@ -49,12 +50,14 @@ class OrderServiceClient:
         connect_timeout_s: float = 2.0,
         attempts: int = 3,
         first_backoff_s: float = 0.1,
+        max_backoff_s: float = 2.0,
         max_connections: int = 200,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._internal_token = internal_token
         self._attempts = attempts
         self._first_backoff_s = first_backoff_s
+        self._max_backoff_s = max_backoff_s
         self._http = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
@@ -91,7 +94,7 @@ class OrderServiceClient:
             caller.headers(self._internal_token) if caller else {"X-Liveline-Internal-Token": self._internal_token}
         )
         query = {name: value for name, value in (params or {}).items() if value is not None}
-        delay = self._first_backoff_s
+        pauses = Backoff(first_s=self._first_backoff_s, max_s=self._max_backoff_s).delays()
         for attempt in range(1, self._attempts + 1):
             last = attempt == self._attempts
             try:
@@ -116,8 +119,7 @@ class OrderServiceClient:
             if last:
                 log.warning("order_service_failed", method=method, path=path, error=failure, attempt=attempt)
                 raise OrderServiceUnavailable(failure)
-            await asyncio.sleep(delay)
-            delay *= 2
+            await asyncio.sleep(next(pauses))
         raise AssertionError("unreachable")
 
 

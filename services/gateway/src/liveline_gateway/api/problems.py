@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import structlog
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from pymongo.errors import PyMongoError
+from fastapi import FastAPI
 
-from liveline_shared.problems import Problem, problem_response
+from liveline_shared.problems import TRY_AGAIN, Problem, answer_errors
 
 from ..adapters.order_service import OrderServiceUnavailable
 from ..adapters.passwords import HashingBusy
 from ..domain import errors
 
-log = structlog.get_logger(__name__)
-
 _BEARER_INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-# Answers that say "try again in a second": nothing is wrong with the request.
-_TRY_AGAIN = {"Retry-After": "1"}
 
 # error class -> (status, slug, title); a title never changes for its slug, the detail may.
 _PROBLEMS: dict[type[errors.AccountsError], tuple[int, str, str]] = {
@@ -50,29 +43,13 @@ def problem_for(error: errors.AccountsError) -> Problem:
 
 
 def install_gateway_problems(app: FastAPI) -> None:
-    @app.exception_handler(errors.AccountsError)
-    async def _accounts_error(request: Request, error: errors.AccountsError) -> JSONResponse:
-        return problem_response(problem_for(error), request.url.path)
-
-    @app.exception_handler(OrderServiceUnavailable)
-    async def _upstream_unavailable(request: Request, error: OrderServiceUnavailable) -> JSONResponse:
-        # The cause (connection refused, timeout) is in the gateway's log, not in the answer.
-        problem = Problem(
-            503, "upstream-unavailable", "A service behind the gateway did not answer", "Try again shortly.",
-            headers=dict(_TRY_AGAIN),
-        )
-        return problem_response(problem, request.url.path)
-
-    @app.exception_handler(HashingBusy)
-    async def _busy(request: Request, error: HashingBusy) -> JSONResponse:
-        problem = Problem(
-            503, "busy", "The service is busy", "Too many logins and registrations at once; try again shortly.",
-            headers=dict(_TRY_AGAIN),
-        )
-        return problem_response(problem, request.url.path)
-
-    @app.exception_handler(PyMongoError)
-    async def _database_error(request: Request, error: PyMongoError) -> JSONResponse:
-        log.warning("database_error", path=request.url.path, error=f"{type(error).__name__}: {error}")
-        problem = Problem(503, "database-unavailable", "The database did not answer in time", headers=dict(_TRY_AGAIN))
-        return problem_response(problem, request.url.path)
+    answer_errors(app, errors.AccountsError, problem_for)
+    # The cause (connection refused, timeout) is in the gateway's log, not in the answer.
+    answer_errors(app, OrderServiceUnavailable, lambda _: Problem(
+        503, "upstream-unavailable", "A service behind the gateway did not answer", "Try again shortly.",
+        headers=dict(TRY_AGAIN),
+    ))
+    answer_errors(app, HashingBusy, lambda _: Problem(
+        503, "busy", "The service is busy", "Too many logins and registrations at once; try again shortly.",
+        headers=dict(TRY_AGAIN),
+    ))

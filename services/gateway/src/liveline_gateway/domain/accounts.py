@@ -5,66 +5,47 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from liveline_shared.callers import Caller, Role
+from liveline_shared.contacts import (
+    CONTACT_MAX_LENGTH,
+    CONTACT_PATTERN,
+    SPACES,
+    Contact,
+    ContactKind,
+    InvalidContact,
+    parse_contact,
+)
 
 from .errors import InvalidLogin, InvalidMerchantId, WeakPassword
 
-LoginKind = Literal["phone", "email"]
-
-# The rules of logins and passwords, written once here as JSON Schema patterns: the domain checks
-# them, and the OpenAPI document (api/schemas.py) shows them to clients. Whitespace is spelled
-# out as the six ASCII spaces, because `\s` means more characters to Python than to the
-# ECMA-262 regular expressions of JSON Schema (\x1c-\x1f, \x85), and the two must agree.
-_SPACES = r" \t\n\r\f\v"  # as a regular expression writes them
-_SPACE_CHARACTERS = " \t\n\r\f\v"
-_SPACE = rf"[{_SPACES}]"
+# The rules of passwords, written as JSON Schema patterns: the domain checks them, and the
+# OpenAPI document (api/schemas.py) shows them to clients. A login is a contact
+# (liveline_shared.contacts): an E.164 phone number or an e-mail address.
 PASSWORD_MIN_LENGTH = 10
 # Long enough for any passphrase; short enough that hashing stays cheap for an attacker's input.
 PASSWORD_MAX_LENGTH = 256
 # Something besides spaces.
-PASSWORD_PATTERN = rf"[^{_SPACES}]"
-LOGIN_MAX_LENGTH = 254  # RFC 5321's limit on a forward path
-# People write phone numbers with spaces, dashes, dots and brackets; they are not part of it.
-_SEPARATOR = rf"[{_SPACES}\-.()]"
-# E.164 once the separators are gone: a plus, a country code that does not start with 0, at
-# most 15 digits in all.
-_PHONE = rf"\+{_SEPARATOR}*[1-9](?:{_SEPARATOR}*[0-9]){{6,14}}{_SEPARATOR}*"
-# Deliberately loose: one @, no spaces, a dot in the domain. Ownership is what really matters.
-# A leading + means a phone number.
-_EMAIL = rf"[^@+{_SPACES}][^@{_SPACES}]*@[^@{_SPACES}]+\.[^@.{_SPACES}]+"
-LOGIN_PATTERN = rf"^{_SPACE}*(?:{_PHONE}|{_EMAIL}){_SPACE}*$"
+PASSWORD_PATTERN = rf"[^{SPACES}]"
+LOGIN_PATTERN = CONTACT_PATTERN
+LOGIN_MAX_LENGTH = CONTACT_MAX_LENGTH
 
 # The ids liveline issues (uuid hex), as a merchant id must be.
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
-_LOGIN = re.compile(LOGIN_PATTERN)
-_PHONE_SEPARATORS = re.compile(_SEPARATOR)
 _ID = re.compile(ID_PATTERN)
 
-
-@dataclass(frozen=True)
-class Login:
-    """A login in its normalized form: `+8613800138000` or `someone@example.com`."""
-
-    kind: LoginKind
-    value: str
+# A login in its normalized form: `+8613800138000` or `someone@example.com`.
+Login = Contact
+LoginKind = ContactKind
 
 
 def normalize_login(raw: str) -> Login:
     """The normalized login, or InvalidLogin when `raw` is neither a phone number nor an e-mail address."""
-    text = raw.strip(_SPACE_CHARACTERS)
-    if len(raw) > LOGIN_MAX_LENGTH or not _LOGIN.fullmatch(raw):
-        if text.startswith("+"):
-            raise InvalidLogin("a phone number must be in E.164 form, like +8613800138000")
-        if "@" in text:
-            raise InvalidLogin("not a valid e-mail address")
-        raise InvalidLogin("a login is a phone number in E.164 form (+8613800138000) or an e-mail address")
-    if text.startswith("+"):
-        return Login("phone", _PHONE_SEPARATORS.sub("", text))
-    # Lower-casing the local part too: two accounts for Alice@ and alice@ only confuse people.
-    return Login("email", text.lower())
+    try:
+        return parse_contact(raw)
+    except InvalidContact as error:
+        raise InvalidLogin(str(error)) from None
 
 
 def check_password_policy(password: str) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import structlog
 
 from liveline_shared.callers import Role
-from liveline_shared.clock import Clock
+from liveline_shared.clock import Clock, to_millis
 
 from ..adapters.accounts_repository import AccountsRepository
 from ..adapters.merchants import MerchantDirectory
@@ -104,7 +104,7 @@ async def _new_account(
         merchant_id=merchant_id,
         password_hash=await accounts.passwords.hash(password),
         # BSON keeps milliseconds; cut here so the account we answer with is the one stored.
-        created_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
+        created_at=to_millis(now),
     )
     await accounts.repository.add(account)
     return account

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import structlog
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from pymongo.errors import PyMongoError
+from fastapi import FastAPI
 
-from liveline_shared.problems import Problem, problem_response
+from liveline_shared.problems import Problem, answer_errors
 
 from ..domain import errors
 from ..domain.orders import InvalidTransition
-
-log = structlog.get_logger(__name__)
 
 # error class -> (status, slug, title); a title never changes for its slug, the detail may.
 _PROBLEMS: dict[type[errors.OrderServiceError], tuple[int, str, str]] = {
@@ -54,14 +49,6 @@ def problem_for(error: errors.OrderServiceError) -> Problem:
 
 
 def install_order_problems(app: FastAPI) -> None:
-    @app.exception_handler(errors.OrderServiceError)
-    async def _order_error(request: Request, error: errors.OrderServiceError) -> JSONResponse:
-        return problem_response(problem_for(error), request.url.path)
-
-    @app.exception_handler(PyMongoError)
-    async def _database_error(request: Request, error: PyMongoError) -> JSONResponse:
-        # Whatever a request had done stays consistent: a half-placed order is finished or undone
-        # by the recovery sweep, and a retry with the same Idempotency-Key answers its outcome.
-        log.warning("database_error", path=request.url.path, error=f"{type(error).__name__}: {error}")
-        problem = Problem(503, "database-unavailable", "The database did not answer in time", headers={"Retry-After": "1"})
-        return problem_response(problem, request.url.path)
+    # A database that does not answer is a 503 (liveline_shared.problems): a half-placed order
+    # is finished or undone by the recovery sweep, and a retry with its Idempotency-Key answers it.
+    answer_errors(app, errors.OrderServiceError, problem_for)

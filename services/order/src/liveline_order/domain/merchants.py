@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import InvalidMerchant
+from liveline_shared.contacts import InvalidContact, parse_contact
 
-# The same forms the gateway accepts for logins: E.164 phone numbers or a loose e-mail shape.
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+from .errors import InvalidMerchant
 
 
 @dataclass(frozen=True)
@@ -35,12 +31,8 @@ def check_timezone(name: str) -> str:
 
 
 def normalize_contact(contact: str) -> str:
-    text = contact.strip()
-    if "@" in text:
-        if not _EMAIL.fullmatch(text):
-            raise InvalidMerchant("the contact is not a valid e-mail address")
-        return text.lower()
-    phone = _PHONE_SEPARATORS.sub("", text)
-    if not _E164.fullmatch(phone):
-        raise InvalidMerchant("the contact is a phone number in E.164 form (+862161234567) or an e-mail address")
-    return phone
+    """The contact in its normalized form: an E.164 phone number or an e-mail address, as logins are."""
+    try:
+        return parse_contact(contact).value
+    except InvalidContact as error:
+        raise InvalidMerchant(f"the contact: {error}") from None

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from liveline_shared.api_dependencies import PageLimitQuery, PageOffset
 from liveline_shared.contracts.orders import DealChange, DealOut, DealPage, DealStatus, MerchantOut, NewDeal
 from liveline_shared.problems import problem_responses
 
@@ -39,8 +40,8 @@ async def list_deals(
     request: Request,
     merchant_id: Annotated[str | None, Query(max_length=64)] = None,
     status: DealStatus | None = None,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    offset: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+    limit: PageLimitQuery = None,
+    offset: PageOffset = 0,
 ) -> Response:
     query = {"merchant_id": merchant_id, "status": status, "limit": limit, "offset": offset}
     return answer_from(await relay.list_deals(query, caller, orders), request)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from liveline_shared.api_dependencies import IdempotencyKey, PageLimitQuery, PageOffset
 from liveline_shared.contracts.orders import (
-    IDEMPOTENCY_KEY_HEADER,
     IDEMPOTENT_REPLAY_HEADER,
     OrderOut,
     OrderPage,
@@ -24,15 +24,6 @@ from ..deps import CurrentCaller, OrderServiceClientDep
 from ..upstream import ObjectId, answer_from
 
 router = APIRouter(tags=["orders"])
-
-IdempotencyKey = Annotated[
-    str,
-    Header(
-        alias=IDEMPOTENCY_KEY_HEADER, min_length=1, max_length=200,
-        description="A key of the client's choosing; retrying with it never places a second order.",
-    ),
-]
-
 
 @router.post(
     "/orders", status_code=201, response_model=OrderOut,
@@ -58,8 +49,8 @@ async def list_orders(
     request: Request,
     status: OrderStatus | None = None,
     deal_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
-    offset: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+    limit: PageLimitQuery = None,
+    offset: PageOffset = 0,
 ) -> Response:
     query = {"status": status, "deal_id": deal_id, "limit": limit, "offset": offset}
     return answer_from(await relay.list_orders(query, caller, orders), request)
