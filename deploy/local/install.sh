@@ -92,29 +92,27 @@ install_ferretdb() {
   rm -rf "$work"
 }
 
-install_minio() {
-  local out="$bin/minio-$MINIO_VERSION"
+# Builds a Go program from the module proxy into the cache, once per version.
+go_install() {
+  local name=$1 module=$2 version=$3 what=$4
+  local out="$bin/$name-$version"
   [ -x "$out" ] && return
   need go "Install Go 1.24 or newer."
-  say "building MinIO $MINIO_VERSION (first time only, several minutes)"
+  say "building $what"
   local gobin
   gobin=$(mktemp -d)
-  (cd "$cache" && CGO_ENABLED=0 GOBIN="$gobin" go install -trimpath "github.com/minio/minio@$MINIO_VERSION")
-  mv "$gobin/minio" "$out"
+  (cd "$cache" && CGO_ENABLED=0 GOBIN="$gobin" go install -trimpath "$module@$version")
+  mv "$gobin/$name" "$out"
   rm -rf "$gobin"
+}
+
+install_minio() {
+  go_install minio github.com/minio/minio "$MINIO_VERSION" "MinIO $MINIO_VERSION (first time only, several minutes)"
 }
 
 # kustomize renders deploy/k8s in the tests that check the manifests.
 install_kustomize() {
-  local out="$bin/kustomize-$KUSTOMIZE_VERSION"
-  [ -x "$out" ] && return
-  need go "Install Go 1.22 or newer."
-  say "building kustomize $KUSTOMIZE_VERSION"
-  local gobin
-  gobin=$(mktemp -d)
-  (cd "$cache" && CGO_ENABLED=0 GOBIN="$gobin" go install -trimpath "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION")
-  mv "$gobin/kustomize" "$out"
-  rm -rf "$gobin"
+  go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" "kustomize $KUSTOMIZE_VERSION"
 }
 
 install_debian_packages
