@@ -36,6 +36,9 @@ class BrokenOrderService(BaseHTTPRequestHandler):
             self._answer(503, "text/html", b"<html><body>502 Bad Gateway</body></html>")
         elif self.path.startswith("/deals"):
             self._answer(500, "text/plain; charset=utf-8", b"Internal Server Error")
+        elif self.path.startswith("/orders"):
+            # JSON, but no problem document: a 401 the gateway must neither trust nor crash on.
+            self._answer(401, "application/json", b"[]")
         elif self.path.startswith("/merchants/"):
             problem = {"type": PROBLEM_BASE + "merchant-not-found", "title": "No such merchant", "status": 404,
                        "instance": self.path}
@@ -152,6 +155,13 @@ def test_an_order_service_that_drops_the_connection_is_a_503_problem_with_a_corr
     assert body["type"] == PROBLEM_BASE + "upstream-unavailable" and response.headers["Retry-After"] == "1"
     assert body["correlation_id"] == response.headers["X-Correlation-Id"]
     logged(gateway_of_broken, "order_service_failed", body["correlation_id"])
+
+
+def test_an_error_in_json_that_is_no_problem_document_is_a_502_problem(client, gateway_of_broken):
+    response = client.get("/v1/orders", headers={"Authorization": f"Bearer {_customer_token(client)}"})
+    correlation_id = assert_bad_gateway_problem(response, "/v1/orders")
+    entry = logged(gateway_of_broken, "order_service_answer_not_a_problem", correlation_id)
+    assert (entry["upstream_status"], entry["upstream_body"]) == (401, "[]")
 
 
 def test_a_relayed_problem_names_the_public_path(client):

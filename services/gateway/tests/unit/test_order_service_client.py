@@ -72,6 +72,10 @@ async def test_a_down_service_and_a_refused_internal_token_are_unavailable():
     # A 401 for the caller (anonymous where a login is needed) is the caller's answer.
     caller_refused = httpx.Response(401, json={"type": "https://liveline.dev/problems/unauthenticated"})
     assert (await client_of([caller_refused], []).request("GET", "/orders", None)).status_code == 401
+    # Whatever else a 401 carries is relayed as it came (and, not being a problem, becomes a 502).
+    for body in ([], "refused", None):
+        odd = httpx.Response(401, json=body)
+        assert (await client_of([odd], []).request("GET", "/orders", None)).status_code == 401
 
 
 def test_ids_from_clients_stay_one_path_segment():

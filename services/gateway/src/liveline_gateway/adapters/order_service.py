@@ -125,9 +125,11 @@ class OrderServiceClient:
 
 def _is_internal_refusal(response: httpx.Response) -> bool:
     try:
-        return response.json().get("type") == PROBLEM_BASE + "internal-unauthenticated"
+        body = response.json()
     except ValueError:
         return False
+    # Any JSON may come back (a list, a string); only a problem document can be this refusal.
+    return isinstance(body, dict) and body.get("type") == PROBLEM_BASE + "internal-unauthenticated"
 
 
 class OrderServiceMerchants:
