@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -81,6 +83,16 @@ class ServiceProcess:
 
     def stop(self) -> None:
         self.process.stop(timeout=15)
+
+    @contextlib.contextmanager
+    def running(self, ready_timeout: float = 90.0) -> Iterator[ServiceProcess]:
+        """Started and ready for the `with` block (a test's own service), stopped after it."""
+        self.start()
+        try:
+            self.wait_ready(timeout=ready_timeout)
+            yield self
+        finally:
+            self.stop()
 
 
 def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int] | None = None,

@@ -40,12 +40,8 @@ def gateway(stack_endpoints, gateway_database, services) -> Iterator[ServiceProc
             "LIVELINE_GATEWAY_PURGE_INTERVAL_S": "1",
         },
     )
-    process.start()
-    try:
-        process.wait_ready(timeout=90)
+    with process.running():
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture

@@ -84,12 +84,8 @@ def gateway_of_broken(stack_endpoints, broken_order_service) -> Iterator[Service
             "LIVELINE_GATEWAY_MONGO_DATABASE": database_name("gateway-upstream"),
         },
     )
-    process.start()
-    try:
-        process.wait_ready(timeout=90)
+    with process.running():
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture

@@ -38,12 +38,8 @@ def order_service(stack_endpoints, order_database) -> Iterator[ServiceProcess]:
             "LIVELINE_ORDER_LOG_LEVEL": "warning",
         },
     )
-    process.start()
-    try:
-        process.wait_ready(timeout=90)
+    with process.running():
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture
