@@ -220,13 +220,19 @@ class RequestDied(Exception):
     pass
 
 
-async def test_a_placement_that_stalls_past_the_timeout_and_reserves_late_gives_its_stock_back(service):
+async def a_stalled_placement(service: handlers.Dependencies, *, die_after: bool):  # noqa: ANN201
+    """A buyer's placement of 2 units of a new deal (stock 10), held just before it reserves stock."""
     deal = await a_deal_on_sale(service, stock=10)
     buyer = Caller(account_id=f"cust-{uuid.uuid4().hex[:8]}", role="customer")
     key = uuid.uuid4().hex
-    stall = StallBeforeReservingStock(service, die_after=False)
+    stall = StallBeforeReservingStock(service, die_after=die_after)
     placing = asyncio.ensure_future(handlers.place_order(handlers.PlaceOrder(key, deal.deal_id, 2), buyer, service))
     await asyncio.wait_for(stall.stalled.wait(), 30)
+    return deal, buyer, key, stall, placing
+
+
+async def test_a_placement_that_stalls_past_the_timeout_and_reserves_late_gives_its_stock_back(service):
+    deal, buyer, key, stall, placing = await a_stalled_placement(service, die_after=False)
 
     await sweep_after(service, TIMEOUT + timedelta(seconds=1))  # the sweep gives up on the stalled order
     stall.resume.set()  # ...and then the request reserves its stock after all
@@ -242,12 +248,7 @@ async def test_a_placement_that_stalls_past_the_timeout_and_reserves_late_gives_
 
 
 async def test_a_placement_that_reserves_after_the_sweep_gave_up_and_then_dies_is_undone_by_the_sweep(service):
-    deal = await a_deal_on_sale(service, stock=10)
-    buyer = Caller(account_id=f"cust-{uuid.uuid4().hex[:8]}", role="customer")
-    key = uuid.uuid4().hex
-    stall = StallBeforeReservingStock(service, die_after=True)
-    placing = asyncio.ensure_future(handlers.place_order(handlers.PlaceOrder(key, deal.deal_id, 2), buyer, service))
-    await asyncio.wait_for(stall.stalled.wait(), 30)
+    deal, buyer, key, stall, placing = await a_stalled_placement(service, die_after=True)
 
     await sweep_after(service, TIMEOUT + timedelta(seconds=1))
     stall.resume.set()
