@@ -106,15 +106,20 @@ def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int]
     """
     token = internal_token or new_internal_token()
     ports = {name: (ports or {}).get(name) or free_port() for name in only}
-    upstream = {"order": "ORDER_URL"}
-    gateway_env = {
-        f"{env_prefix('gateway')}{setting}": f"http://127.0.0.1:{ports[name]}"
-        for name, setting in upstream.items() if name in ports
+    # Who calls whom: the gateway every service, the slots service the order service (merchants).
+    upstream = {"order": "ORDER_URL", "slots": "SLOTS_URL", "queue-notifier": "QUEUE_NOTIFIER_URL", "media": "MEDIA_URL"}
+    callers = {"gateway": upstream, "slots": {"order": "ORDER_URL"}}
+    env_of = {
+        caller: {
+            f"{env_prefix(caller)}{setting}": f"http://127.0.0.1:{ports[name]}"
+            for name, setting in calls.items() if name in ports
+        }
+        for caller, calls in callers.items()
     }
     processes = {
         name: ServiceProcess(
             name, endpoints, log_dir, port=ports[name], environment=environment, internal_token=token,
-            extra_env=gateway_env if name == "gateway" else None,
+            extra_env=env_of.get(name),
         )
         for name in only
     }

@@ -12,8 +12,8 @@ from liveline_shared.service import ServiceRuntime, create_app
 
 from . import api
 from .adapters.accounts_repository import AccountsRepository
-from .adapters.merchants import MerchantDirectory
-from .adapters.order_service import OrderServiceClient, OrderServiceMerchants
+from .adapters.merchants import MerchantDirectory, OrderServiceMerchants
+from .adapters.upstream import UpstreamClient
 from .adapters.passwords import Passwords
 from .adapters.rate_limits import Limit, RateLimits
 from .adapters.tokens import AccessTokens, RefreshTokens
@@ -76,20 +76,28 @@ async def purge_expired(accounts: Accounts) -> dict[str, int]:
     return {what: count for what, count in purged.items() if count}
 
 
-def build_order_service_client(settings: Settings) -> OrderServiceClient:
-    return OrderServiceClient(
-        settings.order_url,
-        settings.internal_token.get_secret_value(),
-        timeout_s=settings.order_timeout_s,
-        connect_timeout_s=settings.order_connect_timeout_s,
-        attempts=settings.order_attempts,
-    )
+def build_upstreams(settings: Settings) -> dict[str, UpstreamClient]:
+    """A client per internal service the gateway relays to, by service name."""
+    token = settings.internal_token.get_secret_value()
+    upstreams = {
+        "order": UpstreamClient(
+            "order", settings.order_url, token, timeout_s=settings.order_timeout_s,
+            connect_timeout_s=settings.order_connect_timeout_s, attempts=settings.order_attempts,
+        ),
+    }
+    others = {"slots": settings.slots_url, "queue-notifier": settings.queue_notifier_url, "media": settings.media_url}
+    for service, url in others.items():
+        upstreams[service] = UpstreamClient(
+            service, url, token, timeout_s=settings.upstream_timeout_s,
+            connect_timeout_s=settings.upstream_connect_timeout_s, attempts=settings.upstream_attempts,
+        )
+    return upstreams
 
 
 def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("gateway", settings)
-    order_service_client = build_order_service_client(settings)
-    accounts = build_accounts(settings, runtime.db, OrderServiceMerchants(order_service_client))
+    upstreams = build_upstreams(settings)
+    accounts = build_accounts(settings, runtime.db, OrderServiceMerchants(upstreams["order"]))
     # What expires is purged in the background (the server has no TTL indexes); the indexes
     # gate readiness.
     runtime.use_maintenance(
@@ -97,9 +105,10 @@ def build_app(settings: Settings) -> FastAPI:
         job=lambda: purge_expired(accounts),
         interval_s=settings.purge_interval_s,
     )
-    # Not a readiness check: a gateway whose order service is down still serves accounts and
-    # answers order routes with 503 upstream-unavailable until it is back.
-    runtime.on_shutdown.append(order_service_client.close)
+    # Not a readiness check: a gateway whose order service (or any other) is down still serves
+    # accounts and answers that service's routes with 503 upstream-unavailable until it is back.
+    for upstream in upstreams.values():
+        runtime.on_shutdown.append(upstream.close)
 
     async def stop_hashing() -> None:
         accounts.passwords.close()
@@ -109,5 +118,5 @@ def build_app(settings: Settings) -> FastAPI:
     install_gateway_problems(app)
     customize_openapi(app)
     app.state.accounts = accounts
-    app.state.order_service_client = order_service_client
+    app.state.upstreams = upstreams
     return app

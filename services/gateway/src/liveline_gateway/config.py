@@ -44,6 +44,15 @@ class Settings(ServiceSettings):
     # Tries of a request that is safe to repeat (reads, and orders with their Idempotency-Key).
     order_attempts: int = Field(default=3, ge=1, le=10)
 
+    # The other internal services' APIs (their default ports on this machine) and how long the
+    # gateway waits for them; what is safe to repeat is tried `upstream_attempts` times.
+    slots_url: str = "http://127.0.0.1:8102"
+    queue_notifier_url: str = "http://127.0.0.1:8103"
+    media_url: str = "http://127.0.0.1:8104"
+    upstream_timeout_s: float = Field(default=10.0, gt=0)
+    upstream_connect_timeout_s: float = Field(default=2.0, gt=0)
+    upstream_attempts: int = Field(default=3, ge=1, le=10)
+
     @model_validator(mode="after")
     def _refuse_short_signing_key_outside_development(self) -> Settings:
         if self.environment not in ("development", "test") and len(self.signing_key.get_secret_value()) < 32:

@@ -120,7 +120,7 @@ def test_a_bare_500_of_the_order_service_reaches_the_client_as_a_502_problem(cli
     response = client.get("/v1/deals")
     correlation_id = assert_bad_gateway_problem(response, "/v1/deals")
     assert "Internal Server Error" not in response.text
-    entry = logged(gateway_of_broken, "order_service_answer_not_a_problem", correlation_id)
+    entry = logged(gateway_of_broken, "upstream_answer_not_a_problem", correlation_id)
     assert entry["upstream_status"] == 500 and entry["upstream_body"] == "Internal Server Error"
     assert entry["level"] == "error" and entry["path"] == "/v1/deals"
 
@@ -132,7 +132,7 @@ def test_an_html_error_page_is_retried_then_answered_as_a_502_problem(client, ga
     # A read is tried three times on a 503; every try carried the same correlation id.
     tries = BrokenOrderService.seen[before:]
     assert [t["x-correlation-id"] for t in tries] == [correlation_id] * 3
-    entry = logged(gateway_of_broken, "order_service_answer_not_a_problem", correlation_id)
+    entry = logged(gateway_of_broken, "upstream_answer_not_a_problem", correlation_id)
     assert entry["upstream_status"] == 503 and "<html>" in entry["upstream_body"]
 
 
@@ -150,13 +150,13 @@ def test_an_order_service_that_drops_the_connection_is_a_503_problem_with_a_corr
     body = response.json()
     assert body["type"] == PROBLEM_BASE + "upstream-unavailable" and response.headers["Retry-After"] == "1"
     assert body["correlation_id"] == response.headers["X-Correlation-Id"]
-    logged(gateway_of_broken, "order_service_failed", body["correlation_id"])
+    logged(gateway_of_broken, "upstream_failed", body["correlation_id"])
 
 
 def test_an_error_in_json_that_is_no_problem_document_is_a_502_problem(client, gateway_of_broken):
     response = client.get("/v1/orders", headers={"Authorization": f"Bearer {_customer_token(client)}"})
     correlation_id = assert_bad_gateway_problem(response, "/v1/orders")
-    entry = logged(gateway_of_broken, "order_service_answer_not_a_problem", correlation_id)
+    entry = logged(gateway_of_broken, "upstream_answer_not_a_problem", correlation_id)
     assert (entry["upstream_status"], entry["upstream_body"]) == (401, "[]")
 
 

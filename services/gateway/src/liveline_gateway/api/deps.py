@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from liveline_shared.callers import Caller
 from liveline_shared.problems import Problem
 
-from ..adapters.order_service import OrderServiceClient
+from ..adapters.upstream import UpstreamClient
 from ..handlers.accounts import Accounts
 
 
@@ -54,11 +54,18 @@ async def _optional_caller(
 OptionalCaller = Annotated[Caller | None, Depends(_optional_caller)]
 
 
-async def _order_service_client(request: Request) -> OrderServiceClient:
-    return request.app.state.order_service_client
+def _upstream(service: str):  # noqa: ANN202 - a FastAPI dependency
+    async def client(request: Request) -> UpstreamClient:
+        return request.app.state.upstreams[service]
+
+    return client
 
 
-OrderServiceClientDep = Annotated[OrderServiceClient, Depends(_order_service_client)]
+# The clients of the internal services whose routes the gateway relays (bootstrap.build_upstreams).
+OrderServiceClientDep = Annotated[UpstreamClient, Depends(_upstream("order"))]
+SlotsServiceDep = Annotated[UpstreamClient, Depends(_upstream("slots"))]
+QueueNotifierDep = Annotated[UpstreamClient, Depends(_upstream("queue-notifier"))]
+MediaServiceDep = Annotated[UpstreamClient, Depends(_upstream("media"))]
 
 
 async def _admin_caller(caller: CurrentCaller) -> Caller:

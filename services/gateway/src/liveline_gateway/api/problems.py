@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from liveline_shared.problems import TRY_AGAIN, Problem, answer_errors
 
-from ..adapters.order_service import OrderServiceUnavailable
+from ..adapters.upstream import UpstreamUnavailable
 from ..adapters.passwords import HashingBusy
 from ..domain import errors
 
@@ -45,7 +45,7 @@ def problem_for(error: errors.AccountsError) -> Problem:
 def install_gateway_problems(app: FastAPI) -> None:
     answer_errors(app, errors.AccountsError, problem_for)
     # The cause (connection refused, timeout) is in the gateway's log, not in the answer.
-    answer_errors(app, OrderServiceUnavailable, lambda _: Problem(
+    answer_errors(app, UpstreamUnavailable, lambda _: Problem(
         503, "upstream-unavailable", "A service behind the gateway did not answer", "Try again shortly.",
         headers=dict(TRY_AGAIN),
     ))

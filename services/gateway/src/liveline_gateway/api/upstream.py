@@ -1,7 +1,7 @@
-"""Answering with what the order service answered: its status, body and content type, with two
+"""Answering with what an internal service answered: its status, body and content type, with two
 exceptions that keep every error a client sees a public problem document.
 
-- A problem document names the request in `instance`; the order service only knows its own
+- A problem document names the request in `instance`; the service only knows its own
   internal path (`/redemptions`), so the gateway puts the public one there (`/v1/redemptions`).
 - An error that is not a problem document (a crash answered by a bare server, a proxy's HTML
   page) is not relayed: the client gets a 502 `upstream-error` problem with the request's
@@ -35,7 +35,7 @@ ObjectId = Annotated[str, Path(pattern=ID_PATTERN, description="An id issued by 
 
 
 def answer_from(upstream: httpx.Response, request: Request) -> Response:
-    """The client's answer to `request`, from the order service's answer to it."""
+    """The client's answer to `request`, from the internal service's answer to it."""
     headers = {name: upstream.headers[name] for name in _RELAYED_HEADERS if name in upstream.headers}
     content_type = upstream.headers.get("content-type", "")
     if upstream.status_code < 400:
@@ -43,7 +43,7 @@ def answer_from(upstream: httpx.Response, request: Request) -> Response:
     problem = _problem_document(upstream) if content_type.startswith(PROBLEM_JSON) else None
     if problem is None:
         log.error(
-            "order_service_answer_not_a_problem",
+            "upstream_answer_not_a_problem",
             method=request.method, path=request.url.path, upstream_status=upstream.status_code,
             upstream_content_type=content_type, upstream_body=upstream.text[:_LOGGED_BODY_CHARS],
         )

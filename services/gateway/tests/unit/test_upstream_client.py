@@ -1,4 +1,4 @@
-"""The gateway's client of the order service: what it repeats, what it never repeats, and when
+"""The gateway's client of an internal service (here, the order service): what it repeats, what it never repeats, and when
 it gives up."""
 
 from __future__ import annotations
@@ -6,13 +6,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from liveline_gateway.adapters.order_service import OrderServiceClient, OrderServiceUnavailable, segment
+from liveline_gateway.adapters.upstream import UpstreamClient, UpstreamUnavailable, segment
 from liveline_shared.callers import Caller
 
 CUSTOMER = Caller(account_id="c1", role="customer")
 
 
-def client_of(answers: list, seen: list[httpx.Request]) -> OrderServiceClient:
+def client_of(answers: list, seen: list[httpx.Request]) -> UpstreamClient:
     """A client whose transport answers (or raises) each of `answers` in turn."""
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -22,7 +22,7 @@ def client_of(answers: list, seen: list[httpx.Request]) -> OrderServiceClient:
             raise answer
         return answer
 
-    return OrderServiceClient("http://order", "token", first_backoff_s=0.001, transport=httpx.MockTransport(handle))
+    return UpstreamClient("order", "http://order", "token", first_backoff_s=0.001, transport=httpx.MockTransport(handle))
 
 
 async def test_a_read_is_retried_after_an_unavailable_answer_and_carries_the_caller():
@@ -44,7 +44,7 @@ async def test_retries_are_bounded_and_then_the_last_answer_is_relayed():
 async def test_a_request_that_may_have_been_applied_is_not_repeated():
     seen: list[httpx.Request] = []
     orders = client_of([httpx.ReadTimeout("slow"), httpx.Response(200)], seen)
-    with pytest.raises(OrderServiceUnavailable):
+    with pytest.raises(UpstreamUnavailable):
         await orders.request("POST", "/redemptions", CUSTOMER, json={"code": "1"})
     assert len(seen) == 1
 
@@ -64,10 +64,10 @@ async def test_an_order_with_its_idempotency_key_is_repeated_after_a_timeout():
 
 
 async def test_a_down_service_and_a_refused_internal_token_are_unavailable():
-    with pytest.raises(OrderServiceUnavailable):
+    with pytest.raises(UpstreamUnavailable):
         await client_of([httpx.ConnectError("refused")], []).request("GET", "/deals", None)
     refused = httpx.Response(401, json={"type": "https://liveline.dev/problems/internal-unauthenticated"})
-    with pytest.raises(OrderServiceUnavailable):
+    with pytest.raises(UpstreamUnavailable):
         await client_of([refused], []).request("GET", "/deals", None)
     # A 401 for the caller (anonymous where a login is needed) is the caller's answer.
     caller_refused = httpx.Response(401, json={"type": "https://liveline.dev/problems/unauthenticated"})

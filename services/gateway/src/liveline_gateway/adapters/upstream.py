@@ -1,7 +1,8 @@
-"""The gateway's client of the order service's internal HTTP API.
+"""The gateway's client of an internal service's HTTP API (order, slots, queue-notifier, media).
 
 The gateway forwards the authenticated caller (liveline_shared.callers) and leaves every
-object-level decision to the order service, so this client mostly relays requests and answers.
+object-level decision to the service that owns the object, so this client mostly relays
+requests and answers.
 Requests that are safe to repeat are retried a bounded number of times with backoff; a request
 that may have reached the service is never repeated unless the service makes it idempotent.
 Each call carries the request's correlation id, so both services log it under the same id.
@@ -24,15 +25,15 @@ from liveline_shared.problems import CORRELATION_ID_HEADER, PROBLEM_BASE
 
 log = structlog.get_logger(__name__)
 
-# GET, and POST /orders carrying an Idempotency-Key (the order service answers a retry with
-# the first outcome), may be repeated after a timeout or a dropped connection.
+# GET, and a POST the service makes idempotent (POST /orders with its Idempotency-Key answers a
+# retry with the first outcome), may be repeated after a timeout or a dropped connection.
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Answers worth trying again: the service (or a proxy) was briefly unable to answer.
 _RETRY_STATUSES = frozenset({502, 503, 504})
 
 
-class OrderServiceUnavailable(Exception):
-    """The order service did not answer (down, too slow, or refused our internal token)."""
+class UpstreamUnavailable(Exception):
+    """An internal service did not answer (down, too slow, or refused our internal token)."""
 
 
 def segment(value: str) -> str:
@@ -40,9 +41,10 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
-class OrderServiceClient:
+class UpstreamClient:
     def __init__(
         self,
+        service: str,
         base_url: str,
         internal_token: str,
         *,
@@ -54,6 +56,7 @@ class OrderServiceClient:
         max_connections: int = 200,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        self.service = service
         self._internal_token = internal_token
         self._attempts = attempts
         self._first_backoff_s = first_backoff_s
@@ -81,12 +84,12 @@ class OrderServiceClient:
     ) -> httpx.Response:
         """One request as `caller` (None: anonymous), retried while that is safe.
 
-        Raises OrderServiceUnavailable when no usable answer came within the attempts.
+        Raises UpstreamUnavailable when no usable answer came within the attempts.
         """
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
         sent_headers = {**(headers or {})}
-        # The order service logs under the same id, and its events carry it on.
+        # The service logs under the same id, and its events carry it on.
         correlation_id = current_correlation_id()
         if correlation_id:
             sent_headers[CORRELATION_ID_HEADER] = correlation_id
@@ -106,19 +109,19 @@ class OrderServiceClient:
                 # The request may have been applied: only an idempotent one is repeated.
                 failure = f"{type(error).__name__}: {error}"
                 if not idempotent:
-                    log.warning("order_service_failed", method=method, path=path, error=failure, attempt=attempt)
-                    raise OrderServiceUnavailable(failure) from error
+                    log.warning("upstream_failed", service=self.service, method=method, path=path, error=failure, attempt=attempt)
+                    raise UpstreamUnavailable(f"{self.service}: {failure}") from error
             else:
                 if response.status_code == 401 and _is_internal_refusal(response):
                     # Our internal token is wrong: a misconfiguration, not the caller's fault.
-                    log.error("order_service_refused_internal_token", method=method, path=path)
-                    raise OrderServiceUnavailable("the order service refused the internal token")
+                    log.error("upstream_refused_internal_token", service=self.service, method=method, path=path)
+                    raise UpstreamUnavailable(f"{self.service} refused the internal token")
                 if response.status_code not in _RETRY_STATUSES or not idempotent or last:
                     return response
                 failure = f"status {response.status_code}"
             if last:
-                log.warning("order_service_failed", method=method, path=path, error=failure, attempt=attempt)
-                raise OrderServiceUnavailable(failure)
+                log.warning("upstream_failed", service=self.service, method=method, path=path, error=failure, attempt=attempt)
+                raise UpstreamUnavailable(f"{self.service}: {failure}")
             await asyncio.sleep(next(pauses))
         raise AssertionError("unreachable")
 
@@ -130,18 +133,3 @@ def _is_internal_refusal(response: httpx.Response) -> bool:
         return False
     # Any JSON may come back (a list, a string); only a problem document can be this refusal.
     return isinstance(body, dict) and body.get("type") == PROBLEM_BASE + "internal-unauthenticated"
-
-
-class OrderServiceMerchants:
-    """The gateway's MerchantDirectory: asks the order service, which owns merchants."""
-
-    def __init__(self, orders: OrderServiceClient) -> None:
-        self._orders = orders
-
-    async def exists(self, merchant_id: str) -> bool:
-        response = await self._orders.request("GET", f"/merchants/{segment(merchant_id)}", None)
-        if response.status_code == 200:
-            return True
-        if response.status_code == 404:
-            return False
-        raise OrderServiceUnavailable(f"merchant lookup answered {response.status_code}")
