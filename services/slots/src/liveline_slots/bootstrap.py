@@ -52,7 +52,7 @@ def build_app(settings: Settings) -> FastAPI:
     deps = build_dependencies(settings, runtime.db, merchants, clock=runtime.clock)
     if settings.relay_enabled:
         deps.notify = runtime.use_outbox([ORDER_SLOTS]).notify
-    consumers.register(runtime.broker, runtime.db, deps)
+    consumers.register(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
     runtime.use_maintenance(
         ensure_indexes=lambda: ensure_indexes(runtime.db),
         job=lambda: handlers.recover_choices(deps),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
-from liveline_shared.consumer import AfterRecord, register_consumer
+from liveline_shared.consumer import register_consumer
 from liveline_shared.events import Event, OrderPlaced, OrderRedeemed, OrderRefunded, QueueTick, SlotMissed
 from liveline_shared.events.topics import ORDERS, QUEUE_TICKS, SLOTS
 
@@ -25,8 +25,7 @@ MISSED_CONSUMER = "slots-missed"
 HISTORY_CONSUMER = "slots-history"
 
 
-def register(broker: KafkaBroker, db: AsyncDatabase, deps: handlers.Dependencies,
-             after_record: AfterRecord | None = None) -> None:
+def register(broker: KafkaBroker, db: AsyncDatabase, deps: handlers.Dependencies, *, group_prefix: str = "") -> None:
     async def on_order_event(event: Event) -> None:
         if isinstance(event, OrderPlaced):
             await handlers.offer_after_purchase(event, deps)
@@ -41,9 +40,9 @@ def register(broker: KafkaBroker, db: AsyncDatabase, deps: handlers.Dependencies
         assert isinstance(event, QueueTick)
         await handlers.record_queue_tick(event, deps)
 
-    register_consumer(broker, name=ORDERS_CONSUMER, topic=ORDERS, db=db, handler=on_order_event,
-                      event_types={"OrderPlaced", "OrderRedeemed", "OrderRefunded"}, after_record=after_record)
-    register_consumer(broker, name=MISSED_CONSUMER, topic=SLOTS, db=db, handler=on_slot_missed,
-                      event_types={"SlotMissed"}, after_record=after_record)
-    register_consumer(broker, name=HISTORY_CONSUMER, topic=QUEUE_TICKS, db=db, handler=on_queue_tick,
-                      event_types={"QueueTick"}, after_record=after_record)
+    register_consumer(broker, name=group_prefix + ORDERS_CONSUMER, topic=ORDERS, db=db, handler=on_order_event,
+                      event_types={"OrderPlaced", "OrderRedeemed", "OrderRefunded"})
+    register_consumer(broker, name=group_prefix + MISSED_CONSUMER, topic=SLOTS, db=db, handler=on_slot_missed,
+                      event_types={"SlotMissed"})
+    register_consumer(broker, name=group_prefix + HISTORY_CONSUMER, topic=QUEUE_TICKS, db=db, handler=on_queue_tick,
+                      event_types={"QueueTick"})

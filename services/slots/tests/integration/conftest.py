@@ -20,7 +20,7 @@ from liveline_slots.adapters.merchants import OrderServiceMerchants
 from liveline_slots.bootstrap import build_dependencies
 from liveline_slots.config import Settings
 from services.slots.tests.integration.support import INTERNAL_TOKEN
-from tests.random_refs import database_name
+from tests.random_refs import database_name, suffix
 
 
 @pytest.fixture(scope="session")
@@ -38,19 +38,23 @@ def slots_database() -> str:
     return database_name("slots")
 
 
-def slots_process(stack_endpoints, order: ServiceProcess, database: str, name: str, **env: str) -> ServiceProcess:
+def slots_process(stack_endpoints, order: ServiceProcess, database: str, name: str, group_prefix: str,
+                  **env: str) -> ServiceProcess:
+    """A slots service on `database` whose consumer groups are its own (`group_prefix`), so it sees
+    every event whatever other copies of the service run on the session's Kafka."""
     return ServiceProcess(
         "slots", stack_endpoints, TEST_STATE / "slots-tests" / name, environment="test", internal_token=INTERNAL_TOKEN,
         extra_env={
             "LIVELINE_SLOTS_MONGO_DATABASE": database, "LIVELINE_SLOTS_ORDER_URL": order.url,
-            "LIVELINE_SLOTS_LOG_LEVEL": "info", **env,
+            "LIVELINE_SLOTS_LOG_LEVEL": "info", "LIVELINE_SLOTS_CONSUMER_GROUP_PREFIX": group_prefix, **env,
         },
     )
 
 
 @pytest.fixture(scope="session")
 def slots_service(stack_endpoints, slots_order_service, slots_database) -> Iterator[ServiceProcess]:
-    with slots_process(stack_endpoints, slots_order_service, slots_database, "main").running() as process:
+    prefix = f"test-{suffix()}-"
+    with slots_process(stack_endpoints, slots_order_service, slots_database, "main", prefix).running() as process:
         yield process
 
 

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import Any
 
 import pymongo
-from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 

@@ -15,7 +15,7 @@ from liveline_shared.events import OrderPlaced, OrderRedeemed, OrderRefunded, Sl
 
 from ..adapters.offers import COLLECTION as ORDER_SLOTS
 from ..domain.calendar import local_today, upcoming_slots
-from ..domain.errors import OfferNotFound, SlotsError
+from ..domain.errors import MerchantNotFound, OfferNotFound, SlotsError
 from ..domain.offers import OPEN, Offer, OfferedSlot, OrderSlots, check_can_offer
 from ..domain.policy import SlotPolicy
 from ..domain.waits import predict
@@ -51,7 +51,13 @@ async def offer_after_purchase(event: OrderPlaced, deps: Dependencies) -> None:
     """S102: the placed order's first slot list. A repeated OrderPlaced builds nothing."""
     if await deps.offers.get_document(event.order_id) is not None:
         return
-    policy = await policy_of(event.merchant_id, deps)
+    try:
+        policy = await policy_of(event.merchant_id, deps)
+    except MerchantNotFound:
+        # The order service placed an order for a merchant it does not know: nothing to offer,
+        # and retrying cannot help. Logged as an error for a person to look at.
+        log.error("order_for_unknown_merchant", order_id=event.order_id, merchant_id=event.merchant_id)
+        return
     now = deps.now()
     order = OrderSlots(
         order_id=event.order_id, user_id=event.user_id, merchant_id=event.merchant_id, quantity=event.quantity,
