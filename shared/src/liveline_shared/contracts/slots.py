@@ -30,10 +30,19 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
 class MealPeriodIn(_Input):
     name: str = Field(pattern=PERIOD_NAME_PATTERN, description="The period's name: lunch, dinner, breakfast, late-night …")
-    start: time = Field(description="Local start time (HH:MM).")
-    end: time = Field(description="Local end time (HH:MM), after the start on the same day.")
+    start: str = Field(pattern=LOCAL_TIME_PATTERN, description="Local start time, HH:MM (24-hour clock).")
+    end: str = Field(pattern=LOCAL_TIME_PATTERN, description="Local end time, HH:MM, after the start on the same day.")
+
+    def start_time(self) -> time:
+        return time.fromisoformat(self.start)
+
+    def end_time(self) -> time:
+        return time.fromisoformat(self.end)
 
 
 class SlotPolicyIn(_Input):

@@ -38,8 +38,7 @@ async def put_policy(merchant_id: str, change: SlotPolicyIn, caller: Caller | No
     policy = SlotPolicy(
         merchant_id=merchant_id,
         timezone=change.timezone,
-        periods=tuple(MealPeriod(p.name, p.start.replace(second=0, microsecond=0), p.end.replace(second=0, microsecond=0))
-                      for p in change.periods),
+        periods=tuple(MealPeriod(p.name, p.start_time(), p.end_time()) for p in change.periods),
         days_ahead=change.days_ahead,
         closed_weekdays=frozenset(change.closed_weekdays),
         closed_dates=frozenset(change.closed_dates),
