@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import statistics
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
+from liveline_devstack.processes import ManagedProcess, free_port, wait_until
 from liveline_devstack.stack import Endpoints, LocalStack
 
 
@@ -54,3 +56,17 @@ def answers(url: str) -> bool:
         return httpx.get(url, timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+@contextlib.contextmanager
+def bare_server(source: str, log_dir: Path) -> Iterator[str]:
+    """The baseline: a minimal app (`source` runs uvicorn on the port given as its argument) in a
+    process of its own, ready; yields its URL and stops it afterwards."""
+    port = free_port()
+    bare = ManagedProcess("bare-fastapi", [sys.executable, "-c", source, str(port)], log_path=log_dir / "bare.log")
+    bare.start()
+    try:
+        wait_until(lambda: answers(f"http://127.0.0.1:{port}/docs"), timeout=30, what="bare FastAPI")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        bare.stop()

@@ -28,10 +28,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import answers, log_in, median, ok, percentile, servers  # noqa: E402
+from _common import bare_server, log_in, median, ok, percentile, servers  # noqa: E402
 
 from liveline_devstack.demo import create_admin, deal_body  # noqa: E402
-from liveline_devstack.processes import ManagedProcess, free_port, wait_until  # noqa: E402
 from liveline_devstack.services import start_services, stop_services  # noqa: E402
 
 PASSWORD = "bench password 123"
@@ -134,17 +133,11 @@ def main() -> int:
 
     with servers() as endpoints, tempfile.TemporaryDirectory(prefix="liveline-bench-orders-") as scratch:
         services = start_services(endpoints, Path(scratch) / "logs", only=("order", "gateway"))
-        bare_port = free_port()
-        bare = ManagedProcess("bare-fastapi", [sys.executable, "-c", BARE_APP, str(bare_port)],
-                              log_path=Path(scratch) / "logs" / "bare.log")
-        bare.start()
         try:
-            wait_until(lambda: answers(f"http://127.0.0.1:{bare_port}/docs"), timeout=30, what="bare FastAPI")
-            gateway = services["gateway"]
-            results = asyncio.run(run_levels(levels, args.requests, gateway.url, gateway.env,
-                                             f"http://127.0.0.1:{bare_port}"))
+            with bare_server(BARE_APP, Path(scratch) / "logs") as bare_url:
+                gateway = services["gateway"]
+                results = asyncio.run(run_levels(levels, args.requests, gateway.url, gateway.env, bare_url))
         finally:
-            bare.stop()
             stop_services(services)
 
     print(f"\nPOST an order, {args.requests} requests per level (one machine: the clients, the gateway, "

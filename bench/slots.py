@@ -30,13 +30,13 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import answers, log_in, median, ok, percentile, servers  # noqa: E402
+from _common import bare_server, log_in, median, ok, percentile, servers  # noqa: E402
 
 from liveline_devstack.demo import create_admin  # noqa: E402
-from liveline_devstack.processes import ManagedProcess, free_port, wait_until  # noqa: E402
 from liveline_devstack.services import start_services, stop_services  # noqa: E402
 from liveline_shared.events import OrderPlaced  # noqa: E402
-from liveline_shared.events.topics import SLOTS  # noqa: E402
+from liveline_shared.events.topics import SLOTS, Topic  # noqa: E402
+from liveline_shared.kafka import ensure_topics  # noqa: E402
 
 PASSWORD = "bench password 123"
 BIG_POLICY = {
@@ -95,11 +95,12 @@ async def offers_per_second(bootstrap: str, merchant_id: str, count: int) -> flo
 
 
 async def bare_consume_produce_per_second(bootstrap: str, count: int) -> float:
-    source, sink = f"bench-in-{uuid.uuid4().hex[:8]}", f"bench-out-{uuid.uuid4().hex[:8]}"
+    topics = [Topic(name=f"bench.{tag}.{uuid.uuid4().hex[:8]}", key="order_id", producer="bench",
+                    retention_ms=3_600_000, description="benchmark") for tag in ("in", "out")]
+    await ensure_topics(bootstrap, partitions=3, topics=tuple(topics))
+    source, sink = (topic.name for topic in topics)
     events = [placed("bare") for _ in range(count)]
     async with _producer(bootstrap) as producer:
-        await producer.send_and_wait(source, b"warm-up", key=b"warm-up")  # creates the topic
-        await producer.send_and_wait(sink, b"warm-up", key=b"warm-up")
         consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                                     group_id=f"bench-bare-{uuid.uuid4().hex[:8]}")
         await consumer.start()
@@ -242,15 +243,10 @@ def main() -> int:
     args = parser.parse_args()
     with servers() as endpoints, tempfile.TemporaryDirectory(prefix="liveline-bench-slots-") as scratch:
         services = start_services(endpoints, Path(scratch) / "logs", only=("order", "slots", "gateway"))
-        bare_port = free_port()
-        bare = ManagedProcess("bare-fastapi", [sys.executable, "-c", BARE_APP, str(bare_port)],
-                              log_path=Path(scratch) / "logs" / "bare.log")
-        bare.start()
         try:
-            wait_until(lambda: answers(f"http://127.0.0.1:{bare_port}/docs"), timeout=30, what="bare FastAPI")
-            asyncio.run(run(args, endpoints, services, f"http://127.0.0.1:{bare_port}"))
+            with bare_server(BARE_APP, Path(scratch) / "logs") as bare_url:
+                asyncio.run(run(args, endpoints, services, bare_url))
         finally:
-            bare.stop()
             stop_services(services)
     return 0
 

@@ -14,6 +14,7 @@ import httpx
 from liveline_shared.callers import Caller
 from liveline_shared.events.topics import ORDERS
 from liveline_shared.problems import PROBLEM_BASE, PROBLEM_JSON
+from tests.callers import admin, customer, staff  # noqa: F401 - the tests take them from here
 from tests.random_refs import suffix
 from tests.topic_events import topic_events
 
@@ -26,16 +27,7 @@ def headers(caller: Caller | None, **extra: str) -> dict[str, str]:
     return {**caller.headers(INTERNAL_TOKEN), **extra}
 
 
-def customer() -> Caller:
-    return Caller(account_id=f"cust-{suffix()}", role="customer")
 
-
-def staff(merchant_id: str) -> Caller:
-    return Caller(account_id=f"staff-{suffix()}", role="staff", merchant_id=merchant_id)
-
-
-def admin() -> Caller:
-    return Caller(account_id=f"admin-{suffix()}", role="admin")
 
 
 def iso(moment: datetime) -> str:

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from liveline_shared.callers import Caller
 from liveline_shared.events import Event, OrderPlaced
 from liveline_shared.problems import PROBLEM_BASE, PROBLEM_JSON
+from tests.callers import admin, customer, staff  # noqa: F401 - the tests take them from here
 from tests.random_refs import suffix
 
 INTERNAL_TOKEN = f"slots-tests-{uuid.uuid4().hex}"
@@ -23,16 +24,7 @@ def headers(caller: Caller | None) -> dict[str, str]:
     return caller.headers(INTERNAL_TOKEN) if caller else {"X-Liveline-Internal-Token": INTERNAL_TOKEN}
 
 
-def customer() -> Caller:
-    return Caller(account_id=f"cust-{suffix()}", role="customer")
 
-
-def staff(merchant_id: str) -> Caller:
-    return Caller(account_id=f"staff-{suffix()}", role="staff", merchant_id=merchant_id)
-
-
-def admin() -> Caller:
-    return Caller(account_id=f"admin-{suffix()}", role="admin")
 
 
 def assert_problem(response: httpx.Response, status: int, slug: str) -> dict:

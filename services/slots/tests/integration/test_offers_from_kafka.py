@@ -7,7 +7,7 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
-from liveline_shared.events import OrderRedeemed, OrderRefunded
+from liveline_shared.events import OrderRedeemed, OrderRefunded, SlotMissed, SlotWindow
 from services.slots.tests.integration.support import (
     admin,
     assert_problem,
@@ -135,3 +135,21 @@ async def test_an_order_is_invisible_to_other_customers_and_to_other_merchants_s
         assert_problem(await client.get(path, headers=headers(stranger)), 404, "offer-not-found")
     assert (await client.get(path, headers=headers(staff(merchant_id)))).status_code == 200
     assert_problem(await client.get(path, headers=headers(None)), 401, "unauthenticated")
+
+
+async def test_a_slot_missed_on_kafka_brings_a_fresh_offer_without_the_old_choice(client, order_client, producer):
+    merchant_id = await new_merchant(order_client)
+    buyer = customer()
+    placed = order_placed(merchant_id, buyer)
+    await publish(producer, placed)
+    offer = await offer_of(client, placed.order_id, buyer)
+    slot = offer["slots"][0]
+    chosen = await client.put(f"/orders/{placed.order_id}/choice",
+                              json={"offer_id": offer["offer_id"], "slot_ids": [slot["slot_id"]]}, headers=headers(buyer))
+    assert chosen.status_code == 200, chosen.text
+    window = SlotWindow(slot_id=slot["slot_id"], meal_period=slot["meal_period"], local_date=slot["local_date"],
+                        starts_at=slot["starts_at"], ends_at=slot["ends_at"])
+    await publish(producer, SlotMissed(occurred_at=datetime.now(UTC), producer="queue-notifier", order_id=placed.order_id,
+                                       user_id=buyer.account_id, merchant_id=merchant_id, slot=window))
+    again = await offer_of(client, placed.order_id, buyer, where=lambda o: o["reason"] == "missed_slot")
+    assert again["offer_id"] != offer["offer_id"] and again["choice"] is None and again["slots"]

@@ -20,6 +20,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 MORNING = datetime(2015, 3, 24, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 
 
+async def placed_with_offer(deps, order_client, buyer):
+    """A Shanghai merchant's order placed at 09:30 on 2015-03-24, and the offer it was given."""
+    merchant_id = await new_merchant(order_client, "Asia/Shanghai")
+    placed = order_placed(merchant_id, buyer, at=MORNING)
+    await handlers.offer_after_purchase(placed, deps)
+    return placed, (await deps.offers.get(placed.order_id)).offer
+
+
 async def offered_events(deps, order_id: str) -> list[dict]:
     document = await deps.offers.get_document(order_id)
     return [json.loads(event.body) for event in pending_events(document) if event.headers["event_type"] == "SlotOffered"]
@@ -52,11 +60,8 @@ async def test_an_order_at_20_45_starts_with_the_next_days_lunch_under_the_defau
 
 
 async def test_a_slot_past_its_cut_off_cannot_be_chosen_and_a_started_choice_is_locked(deps, clock, order_client):
-    merchant_id = await new_merchant(order_client, "Asia/Shanghai")
     buyer = customer()
-    placed = order_placed(merchant_id, buyer, at=MORNING)
-    await handlers.offer_after_purchase(placed, deps)
-    offer = (await deps.offers.get(placed.order_id)).offer
+    placed, offer = await placed_with_offer(deps, order_client, buyer)
     lunch, dinner = offer.slots[0].slot_id, offer.slots[1].slot_id
 
     clock.set(datetime(2015, 3, 24, 3, 31, tzinfo=UTC))  # 11:31: lunch began 31 minutes ago
@@ -84,11 +89,8 @@ def missed(placed, slot) -> SlotMissed:
 
 
 async def test_a_missed_slot_brings_a_fresh_offer_from_now_once(deps, clock, order_client):
-    merchant_id = await new_merchant(order_client, "Asia/Shanghai")
     buyer = customer()
-    placed = order_placed(merchant_id, buyer, at=MORNING)
-    await handlers.offer_after_purchase(placed, deps)
-    offer = (await deps.offers.get(placed.order_id)).offer
+    placed, offer = await placed_with_offer(deps, order_client, buyer)
     dinner = offer.slots[1]
     await handlers.choose(placed.order_id, Choose(offer_id=offer.offer_id, slot_ids=[dinner.slot_id]), buyer, deps)
 
@@ -108,14 +110,11 @@ async def test_a_missed_slot_brings_a_fresh_offer_from_now_once(deps, clock, ord
 
 
 async def test_a_redeemed_order_is_not_offered_again_after_a_missed_slot(deps, clock, order_client):
-    merchant_id = await new_merchant(order_client, "Asia/Shanghai")
     buyer = customer()
-    placed = order_placed(merchant_id, buyer, at=MORNING)
-    await handlers.offer_after_purchase(placed, deps)
-    offer = (await deps.offers.get(placed.order_id)).offer
+    placed, offer = await placed_with_offer(deps, order_client, buyer)
     await handlers.choose(placed.order_id, Choose(offer_id=offer.offer_id, slot_ids=[offer.slots[0].slot_id]), buyer, deps)
     await handlers.close_order(OrderRedeemed(occurred_at=clock.now(), producer="order", order_id=placed.order_id,
-                                             deal_id=placed.deal_id, merchant_id=merchant_id, user_id=buyer.account_id,
+                                             deal_id=placed.deal_id, merchant_id=placed.merchant_id, user_id=buyer.account_id,
                                              redeemed_by="staff-1"), deps)
     clock.set(datetime(2015, 3, 24, 6, 1, tzinfo=UTC))
     await handlers.offer_again_after_missed_slot(missed(placed, offer.slots[0].slot), deps)

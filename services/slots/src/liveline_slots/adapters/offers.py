@@ -7,7 +7,9 @@ requests that read the same version cannot both write (the second gets None and 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pymongo
@@ -18,71 +20,82 @@ from liveline_shared.events import Event
 from liveline_shared.idempotence import APPLIED_FIELD, apply_once
 from liveline_shared.outbox import aware, merge_updates, outbox_fields, outbox_update
 
-from ..domain.calendar import Slot
+from ..domain.calendar import LOCAL_FORMAT, Slot, local_text
 from ..domain.offers import OPEN, Choice, Offer, OfferedSlot, OrderSlots
 from ..domain.waits import Prediction
 
 COLLECTION = "order_slots"
 
 
-def slot_document(slot: Slot) -> dict[str, Any]:
-    return {
-        "slot_id": slot.slot_id, "merchant_id": slot.merchant_id, "local_date": slot.local_date.isoformat(),
-        "period": slot.period, "timezone": slot.timezone, "local_start": slot.local_start,
-        "local_end": slot.local_end, "starts_at": slot.starts_at, "ends_at": slot.ends_at,
-    }
+def _millis(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
 
 
-def slot_from(document: dict[str, Any]) -> Slot:
-    return Slot(
-        merchant_id=document["merchant_id"], local_date=date.fromisoformat(document["local_date"]),
-        period=document["period"], timezone=document["timezone"],
-        local_start=document["local_start"].replace(tzinfo=None), local_end=document["local_end"].replace(tzinfo=None),
-        starts_at=aware(document["starts_at"]), ends_at=aware(document["ends_at"]),
-    )
+def _instant(millis: int) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, UTC)
+
+
+def _slot_row(slot: Slot) -> list[Any]:
+    return [slot.local_date.isoformat(), slot.period, local_text(slot.local_start), local_text(slot.local_end),
+            _millis(slot.starts_at), _millis(slot.ends_at)]
+
+
+def _slot_of_row(row: list[Any], merchant_id: str, timezone: str) -> Slot:
+    day, period, local_start, local_end, starts_at, ends_at = row[:6]
+    return Slot(merchant_id=merchant_id, local_date=date.fromisoformat(day), period=period, timezone=timezone,
+                local_start=datetime.strptime(local_start, LOCAL_FORMAT), local_end=datetime.strptime(local_end, LOCAL_FORMAT),
+                starts_at=_instant(starts_at), ends_at=_instant(ends_at))
+
+
+def slots_fields(slots: list[Slot], extra: Callable[[Slot], list[Any]] = lambda slot: []) -> dict[str, Any]:
+    """Slots as one compact JSON text, with the time zone they share. An offer is an immutable
+    snapshot read and written whole: one string field instead of hundreds of sub-documents keeps a
+    60-day offer cheap to store."""
+    return {"timezone": slots[0].timezone if slots else "UTC",
+            "slots": json.dumps([_slot_row(slot) + extra(slot) for slot in slots], separators=(",", ":"))}
 
 
 def offer_document(offer: Offer) -> dict[str, Any]:
-    def offered(entry: OfferedSlot) -> dict[str, Any]:
+    by_id = {entry.slot_id: entry for entry in offer.slots}
+
+    def extra(slot: Slot) -> list[Any]:
+        entry = by_id[slot.slot_id]
         wait = entry.predicted_wait
-        return {
-            **slot_document(entry.slot), "remaining_capacity": entry.remaining_capacity,
-            "predicted_wait": None if wait is None else
-            {"low_minutes": wait.low_minutes, "high_minutes": wait.high_minutes, "services": wait.services},
-        }
+        return [entry.remaining_capacity, *((wait.low_minutes, wait.high_minutes, wait.services) if wait else (None,) * 3)]
 
     return {"offer_id": offer.offer_id, "reason": offer.reason, "offered_at": offer.offered_at,
-            "slots": [offered(entry) for entry in offer.slots]}
+            **slots_fields([entry.slot for entry in offer.slots], extra)}
 
 
-def offer_from(document: dict[str, Any]) -> Offer:
-    return Offer(
-        offer_id=document["offer_id"], reason=document["reason"], offered_at=aware(document["offered_at"]),
-        slots=tuple(
-            OfferedSlot(slot_from(entry), entry.get("remaining_capacity"),
-                        Prediction(**entry["predicted_wait"]) if entry.get("predicted_wait") else None)
-            for entry in document["slots"]
-        ),
-    )
+def offer_from(document: dict[str, Any], merchant_id: str) -> Offer:
+    slots = []
+    for row in json.loads(document["slots"]):
+        remaining, low, high, services = row[6:10]
+        wait = None if services is None else Prediction(low, high, services)
+        slots.append(OfferedSlot(_slot_of_row(row, merchant_id, document["timezone"]), remaining, wait))
+    return Offer(offer_id=document["offer_id"], reason=document["reason"], offered_at=aware(document["offered_at"]),
+                 slots=tuple(slots))
 
 
 def choice_document(choice: Choice) -> dict[str, Any]:
-    return {"offer_id": choice.offer_id, "slots": [slot_document(slot) for slot in choice.slots],
-            "chosen_at": choice.chosen_at}
+    return {"offer_id": choice.offer_id, **slots_fields(list(choice.slots)), "chosen_at": choice.chosen_at}
+
+
+def _choice_from(document: dict[str, Any], merchant_id: str) -> Choice:
+    slots = tuple(_slot_of_row(row, merchant_id, document["timezone"]) for row in json.loads(document["slots"]))
+    return Choice(document["offer_id"], slots, aware(document["chosen_at"]))
 
 
 def order_from(document: dict[str, Any]) -> OrderSlots | None:
     if "user_id" not in document:  # closed before its OrderPlaced was applied: no order to show
         return None
-    choice = document.get("choice")
+    choice, merchant_id = document.get("choice"), document["merchant_id"]
     return OrderSlots(
         order_id=document["_id"], user_id=document["user_id"], merchant_id=document["merchant_id"],
         quantity=document["quantity"], valid_from=aware(document["valid_from"]),
         valid_until=aware(document["valid_until"]), status=document["status"],
-        offer=offer_from(document["offer"]) if document.get("offer") else None,
-        choice=None if not choice else Choice(
-            choice["offer_id"], tuple(slot_from(slot) for slot in choice["slots"]), aware(choice["chosen_at"])
-        ),
+        offer=offer_from(document["offer"], merchant_id) if document.get("offer") else None,
+        choice=_choice_from(choice, merchant_id) if choice else None,
         version=document["version"],
     )
 
@@ -162,6 +175,18 @@ class OffersRepository:
         )
         with pymongo.timeout(self._timeout_s):
             result = await self._orders.update_one({"_id": order_id, "pending.choice_id": choice_id}, update)
+        return result.modified_count == 1
+
+    async def replace_choice(self, order: OrderSlots, choice: Choice, event: Event, now: datetime) -> bool:
+        """Puts `choice` in place of the order's (one update, when no places are taken); False when
+        the order changed since it was read or a choice is being made."""
+        update = merge_updates(
+            {"$set": {"choice": choice_document(choice)}, "$inc": {"version": 1}}, outbox_update(event, now=now)
+        )
+        with pymongo.timeout(self._timeout_s):
+            result = await self._orders.update_one(
+                {"_id": order.order_id, "version": order.version, "status": OPEN, "pending": {"$exists": False}}, update
+            )
         return result.modified_count == 1
 
     async def end_choice(self, order_id: str, choice_id: str) -> bool:

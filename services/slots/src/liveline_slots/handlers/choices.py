@@ -2,7 +2,9 @@
 replaces the previous one until the first chosen slot starts. Places in capped slots are taken
 one conditional update per slot, so no slot is ever oversubscribed.
 
-Without multi-document transactions a choice is a short saga: mark it in progress on the order
+A merchant without a cap: the choice and its SlotChosen are one conditional update of the
+order. With a cap, a slot already full refuses at once, before anything is written; otherwise,
+without multi-document transactions, a choice is a short saga: mark it in progress on the order
 (one choice at a time per order) and list it in `choices_in_progress`; take the new places;
 commit the choice with its SlotChosen on the order (one update); give back the places the
 previous choice held and no longer needs. A failure gives back what it took. A request that
@@ -12,6 +14,7 @@ died half-way is finished by `recover_choices` (the maintenance job) after `stal
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 import structlog
@@ -21,7 +24,7 @@ from liveline_shared.contracts.slots import Choose
 
 from ..adapters.offers import COLLECTION as ORDER_SLOTS
 from ..domain.errors import ChoiceInProgress, OfferNotFound, SlotFull
-from ..domain.offers import Choice, chosen_slots
+from ..domain.offers import Choice, OrderSlots, chosen_slots
 from .dependencies import Dependencies
 from .events import slot_chosen
 from .offers import OfferView, view_of
@@ -37,40 +40,51 @@ async def choose(order_id: str, command: Choose, caller: Caller | None, deps: De
     policy = await policy_of(order.merchant_id, deps)
     now = deps.now()
     slots = chosen_slots(order, command.offer_id, command.slot_ids, now, policy.cutoff_minutes)
-    chosen = [slot.slot_id for slot in slots]
     previous = list(order.choice.slot_ids) if order.choice else []
-    if order.choice is not None and order.choice.offer_id == command.offer_id and previous == chosen:
-        return await view_of(order, now, deps)  # the same choice again (a retry): nothing changes
-    claims = [slot_id for slot_id in chosen if slot_id not in previous] if policy.capacity else []
-    releases = [slot_id for slot_id in previous if slot_id not in chosen]
+    choice = Choice(command.offer_id, slots, now)
+    if order.choice is not None and order.choice.offer_id == command.offer_id and previous == list(choice.slot_ids):
+        return await view_of(order, now, deps, policy)  # the same choice again (a retry): nothing changes
+    if policy.capacity is None:
+        # Places are counted only while the merchant caps its slots: one conditional update.
+        if not await deps.offers.replace_choice(order, choice, slot_chosen(order, choice, now), now):
+            raise ChoiceInProgress("the order's choice changed meanwhile; read the offer and try again")
+    else:
+        await _choose_capped(order, choice, previous, policy.capacity, now, deps)
+    deps.notify(ORDER_SLOTS, order_id)
+    log.info("slots_chosen", order_id=order_id, slots=list(choice.slot_ids))
+    return await view_of(replace(order, choice=choice, version=order.version + 1), now, deps, policy)
 
+
+async def _choose_capped(order: OrderSlots, choice: Choice, previous: list[str], capacity: int, now: datetime,
+                         deps: Dependencies) -> None:
+    """The saga of the module's docstring: take the new places, commit, give back the old ones."""
+    claims = [slot_id for slot_id in choice.slot_ids if slot_id not in previous]
+    releases = [slot_id for slot_id in previous if slot_id not in choice.slot_ids]
+    taken_now = await deps.capacity.taken(claims)
+    full = next((slot_id for slot_id in claims if taken_now.get(slot_id, 0) >= capacity), None)
+    if full is not None:  # refused before writing anything; the take below is what guarantees it
+        raise SlotFull(f"{full} has no place left")
     choice_id = uuid.uuid4().hex
     if not await deps.offers.begin_choice(order, choice_id, claims, now, stale_before=now - deps.stale_choice):
         raise ChoiceInProgress("another choice for this order is being made; read the offer and try again")
-    await deps.choices.start(order_id, choice_id, claims, releases, now)
+    await deps.choices.start(order.order_id, choice_id, claims, releases, now)
     taken: list[str] = []
     try:
         for slot_id in claims:
-            if not await deps.capacity.take(slot_id, order_id, policy.capacity, now):  # type: ignore[arg-type]
+            if not await deps.capacity.take(slot_id, order.order_id, capacity, now):
                 raise SlotFull(f"{slot_id} has no place left")
             taken.append(slot_id)
-        choice = Choice(command.offer_id, slots, now)
-        if not await deps.offers.commit_choice(order_id, choice_id, choice, slot_chosen(order, choice, now), now):
+        if not await deps.offers.commit_choice(order.order_id, choice_id, choice, slot_chosen(order, choice, now), now):
             raise ChoiceInProgress("the choice took too long and was undone; try again")
     except BaseException:
         for slot_id in taken:
-            await deps.capacity.give_back(slot_id, order_id)
-        await deps.offers.end_choice(order_id, choice_id)
-        await deps.choices.finish(order_id, choice_id)
+            await deps.capacity.give_back(slot_id, order.order_id)
+        await deps.offers.end_choice(order.order_id, choice_id)
+        await deps.choices.finish(order.order_id, choice_id)
         raise
-    deps.notify(ORDER_SLOTS, order_id)
     for slot_id in releases:
-        await deps.capacity.give_back(slot_id, order_id)
-    await deps.choices.finish(order_id, choice_id)
-    log.info("slots_chosen", order_id=order_id, slots=chosen)
-    chosen_order = await deps.offers.get(order_id)
-    assert chosen_order is not None
-    return await view_of(chosen_order, now, deps)
+        await deps.capacity.give_back(slot_id, order.order_id)
+    await deps.choices.finish(order.order_id, choice_id)
 
 
 async def recover_choices(deps: Dependencies) -> dict[str, int]:

@@ -11,6 +11,7 @@ from datetime import datetime
 import structlog
 
 from liveline_shared.callers import Caller
+from liveline_shared.contracts.slots import WEEKDAYS
 from liveline_shared.events import OrderPlaced, OrderRedeemed, OrderRefunded, SlotMissed
 
 from ..adapters.offers import COLLECTION as ORDER_SLOTS
@@ -18,7 +19,7 @@ from ..domain.calendar import local_today, upcoming_slots
 from ..domain.errors import MerchantNotFound, OfferNotFound, SlotsError
 from ..domain.offers import OPEN, Offer, OfferedSlot, OrderSlots, check_can_offer
 from ..domain.policy import SlotPolicy
-from ..domain.waits import predict
+from ..domain.waits import Prediction, predict
 from .dependencies import Dependencies, manages
 from .events import slot_offered
 from .policies import policy_of
@@ -37,13 +38,16 @@ async def build_offer(order: OrderSlots, policy: SlotPolicy, reason: str, now: d
     taken = await deps.capacity.taken([slot.slot_id for slot in slots]) if policy.capacity else {}
     history = await deps.history.get(order.merchant_id)
     today = local_today(policy, now)
+    predictions: dict[tuple[str, str], Prediction | None] = {}
     offered = []
     for slot in slots:
         remaining = None if policy.capacity is None else max(policy.capacity - taken.get(slot.slot_id, 0), 0)
         if remaining == 0:
             continue
-        weekday = slot.local_date.strftime("%a").lower()
-        offered.append(OfferedSlot(slot, remaining, predict(history["services"], weekday, slot.period, before=today)))
+        key = (WEEKDAYS[slot.local_date.weekday()], slot.period)
+        if key not in predictions:
+            predictions[key] = predict(history["services"], *key, before=today)
+        offered.append(OfferedSlot(slot, remaining, predictions[key]))
     return Offer(offer_id=uuid.uuid4().hex, reason=reason, offered_at=now, slots=tuple(offered))
 
 
@@ -145,8 +149,8 @@ async def get_offer(order_id: str, caller: Caller | None, deps: Dependencies) ->
     return await view_of(order, now, deps)
 
 
-async def view_of(order: OrderSlots, now: datetime, deps: Dependencies) -> OfferView:
-    policy = await policy_of(order.merchant_id, deps)
+async def view_of(order: OrderSlots, now: datetime, deps: Dependencies, policy: SlotPolicy | None = None) -> OfferView:
+    policy = policy or await policy_of(order.merchant_id, deps)
     slot_ids = [entry.slot_id for entry in order.offer.slots] if order.offer else []
     remaining: dict[str, int | None] = dict.fromkeys(slot_ids)
     if policy.capacity is not None:
