@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from .backoff import Backoff, retry_forever
 from .clock import Clock, SystemClock
+from .consumer import drain_consumers
 from .health import Check, Readiness, ops_router
 from .kafka import ensure_topics
 from .maintenance import Maintenance
@@ -139,6 +140,10 @@ def create_app(runtime: ServiceRuntime, routers: Iterable[APIRouter] = (), **fas
         try:
             yield
         finally:
+            # SIGTERM: uvicorn has stopped taking requests; the consumers stop taking messages,
+            # finish or hand back the ones in hand and commit, while the relay still publishes
+            # what their handlers wrote.
+            await drain_consumers(runtime.broker, timeout_s=runtime.settings.shutdown_drain_s)
             for hook in reversed(runtime.on_shutdown):
                 await hook()
             connecting.cancel()
