@@ -34,3 +34,14 @@ dlq-replay: install
 
 clean:
 	rm -rf .liveline .venv
+
+# Kafka's own command-line tools, installed beside the broker (deploy/local/bin has the same as
+# scripts). Against `make run`'s Kafka unless KAFKA=host:port says otherwise, e.g.
+#   make kafka-topics ARGS="--describe --topic liveline.orders.v1"
+#   make kafka-consumer-groups ARGS="--describe --all-groups"
+#   make kafka-console-consumer ARGS="--topic liveline.orders.v1 --from-beginning"
+.PHONY: kafka-topics kafka-consumer-groups kafka-console-consumer kafka-console-producer asyncapi capacity k8s-render k8s-check
+
+kafka-topics kafka-consumer-groups kafka-console-consumer kafka-console-producer: install
+	@test -n "$(KAFKA)" || { echo "no Kafka: start 'make run' or pass KAFKA=host:port"; exit 2; }
+	@deploy/local/bin/$@ --bootstrap-server $(KAFKA) $(ARGS)
