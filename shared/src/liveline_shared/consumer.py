@@ -223,6 +223,8 @@ def register_consumer(
         auto_offset_reset="earliest",
         decoder=_keep_bytes,
         title=f"{name}:{topic.name}",
+        description=f"Consumer group `{name}`: applies {', '.join(sorted(event_types)) or 'every event'}"
+        f"{'; skips the other events of the topic' if event_types else ''}.",
     )
     infrastructure_backoff = BackoffState(retry.backoff)
     committer = OffsetCommitter(name)

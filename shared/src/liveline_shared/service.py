@@ -154,6 +154,8 @@ def create_app(runtime: ServiceRuntime, routers: Iterable[APIRouter] = (), **fas
             log.info("service_stopped")
 
     app = FastAPI(title=f"liveline {runtime.name}", lifespan=lifespan, **fastapi_kwargs)  # type: ignore[arg-type]
+    # What the AsyncAPI document is generated from (liveline_devstack.asyncapi).
+    app.state.runtime = runtime
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_body_bytes)
     app.include_router(ops_router(runtime.name, runtime.readiness()))
