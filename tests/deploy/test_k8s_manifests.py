@@ -11,7 +11,7 @@ import pytest
 
 from liveline_devstack.services import SERVICES, module
 from liveline_shared.events.topics import DEAD_LETTER_RETENTION_MS, QUEUE_TICKS, TOPICS
-from tests.deploy.k8s import OVERLAYS, SERVICE_OF, container, of_kind, rendered
+from tests.deploy.k8s import K8S, OVERLAYS, SERVICE_OF, container, of_kind, rendered
 
 # The consumer groups (register_consumer's `name`) each consuming Deployment runs, and their
 # topics: the media worker transcodes uploads, the notifier follows orders, slots and queue
@@ -195,5 +195,24 @@ def test_dev_runs_one_replica_of_everything_in_its_own_namespace_and_prod_two_or
         assert {d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"} == {namespace}
         assert {d["metadata"].get("namespace", namespace) for d in docs} == {namespace}
         assert {d["spec"]["replicas"] for d in of_kind(docs, "Deployment").values()} == replicas
-        images = {container(d)["image"] for d in of_kind(docs, "Deployment").values()}
-        assert len(images) == 1 and not images.pop().endswith(":latest"), overlay
+        images = {name: container(d)["image"] for name, d in of_kind(docs, "Deployment").items()}
+        assert not any(image.endswith(":latest") or ":" not in image for image in images.values()), overlay
+        media = {name for name, image in images.items() if "/liveline-media:" in image}
+        assert media == {"media", "media-worker"}, overlay
+        assert len({images[name].split(":")[-1] for name in images}) == 1, overlay
+
+
+def test_the_dockerfile_builds_both_images_from_a_pinned_base_as_the_deployments_user():
+    dockerfile = (K8S.parent.parent / "Dockerfile").read_text()
+    lines = [line.strip() for line in dockerfile.splitlines() if line.strip() and not line.startswith("#")]
+    base = next(line.split("=", 1)[1] for line in lines if line.startswith("ARG PYTHON_IMAGE="))
+    assert base.startswith("python:3.11.") and base.count(".") >= 2, base  # a patch release, not a moving tag
+    assert {line.split(" AS ")[-1] for line in lines if line.startswith("FROM ")} == {"build", "service", "media"}
+    runs_as = {line.split()[1].split(":")[0] for line in lines if line.startswith("USER ")} - {"root"}
+    deployments = of_kind(rendered("prod"), "Deployment").values()
+    assert runs_as == {str(d["spec"]["template"]["spec"]["securityContext"]["runAsUser"]) for d in deployments}
+    media_stage = lines.index("FROM service AS media")
+    assert any("ffmpeg" in line for line in lines[media_stage:])
+    assert not any("ffmpeg" in line for line in lines[:media_stage])
+    ignored = (K8S.parent.parent / ".dockerignore").read_text().split()
+    assert {".git", ".venv", ".liveline"} <= set(ignored)
