@@ -24,6 +24,7 @@ from .backoff import Backoff, retry_forever
 from .clock import Clock, SystemClock
 from .consumer import drain_consumers
 from .health import Check, Readiness, ops_router
+from .http_metrics import HttpMetrics
 from .kafka import ensure_topics
 from .maintenance import Maintenance
 from .problems import BodySizeLimit, install_problem_handlers
@@ -158,6 +159,7 @@ def create_app(runtime: ServiceRuntime, routers: Iterable[APIRouter] = (), **fas
     app.state.runtime = runtime
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_body_bytes)
+    app.add_middleware(HttpMetrics)
     app.include_router(ops_router(runtime.name, runtime.readiness()))
     for router in routers:
         app.include_router(router)
