@@ -51,3 +51,17 @@ kafka-topics kafka-consumer-groups kafka-console-consumer kafka-console-producer
 asyncapi: install
 	@$(PYTHON) -m liveline_devstack.asyncapi > docs/asyncapi.yaml
 	@echo "wrote docs/asyncapi.yaml"
+
+# docs/capacity.md's table from the benchmarks' output in bench/results/ (re-measure first with
+# `.venv/bin/python bench/capacity.py measure`, several minutes).
+capacity: install
+	@$(PYTHON) bench/capacity.py write
+	@echo "wrote docs/capacity.md's table"
+
+# The Kubernetes deployment: render an overlay (OVERLAY=dev or prod), or run its checks.
+OVERLAY ?= prod
+k8s-render: install
+	@$${LIVELINE_CACHE:-$$HOME/.cache/liveline}/bin/kustomize-$$(grep ^KUSTOMIZE_VERSION= deploy/local/versions.env | cut -d= -f2) build deploy/k8s/overlays/$(OVERLAY)
+
+k8s-check: install
+	@$(PYTHON) -m pytest tests/deploy $(PYTEST_ARGS)
