@@ -10,6 +10,8 @@ from pathlib import Path
 import jsonschema
 
 from liveline_shared.events.schemas import SCHEMA_DIR
+from liveline_shared.events.topics import QUEUE_TICKS, TOPICS
+from liveline_shared.kafka import ensure_topics
 from shared.tests.integration.support import new_topic, one_event_of_each_type, publish_event
 from tests.deploy.k8s import run
 from tests.random_refs import group_name, suffix
@@ -68,3 +70,13 @@ def test_kafka_topics_lists_and_describes_liveline_topics(stack_endpoints):
     assert name in kafka_tool("kafka-topics", "--bootstrap-server", bootstrap, "--list").split()
     described = kafka_tool("kafka-topics", "--bootstrap-server", bootstrap, "--describe", "--topic", name)
     assert "PartitionCount: 2" in described and "cleanup.policy=compact" in described, described
+
+
+async def test_the_services_create_the_queue_tick_topic_compacted_and_the_others_time_bounded(stack_endpoints):
+    bootstrap = stack_endpoints.kafka_bootstrap_servers
+    await ensure_topics(bootstrap, partitions=3)  # what every service does at start
+    for topic in TOPICS:
+        described = kafka_tool("kafka-topics", "--bootstrap-server", bootstrap, "--describe", "--topic", topic.name)
+        configs = described.splitlines()[0]
+        assert f"cleanup.policy={topic.cleanup_policy}" in configs, described
+    assert QUEUE_TICKS.cleanup_policy == "compact"
