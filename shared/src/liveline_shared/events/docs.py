@@ -58,7 +58,8 @@ def render() -> str:
         "",
         "Generated from `shared/src/liveline_shared/events/` by "
         "`python -m liveline_shared.events.docs > docs/events.md`; a test keeps it current.",
-        "The JSON Schema of every event is committed in `shared/schemas/<EventType>.v<N>.json`.",
+        "The JSON Schema of every event is committed in `shared/schemas/<EventType>.v<N>.json`, and",
+        "the AsyncAPI 3.0 document of every topic and consumer group in `docs/asyncapi.yaml` (`make asyncapi`).",
         "",
         "## Delivery",
         "",
