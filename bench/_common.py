@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+
 from liveline_devstack.stack import Endpoints, LocalStack
 
 
@@ -30,3 +32,25 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+async def ok(request: object) -> httpx.Response:
+    """The awaited response, or an error naming the call that failed (a bench stops at the first)."""
+    response = await request  # type: ignore[misc]
+    if response.status_code not in (200, 201):
+        raise RuntimeError(f"{response.request.method} {response.request.url.path}: {response.status_code} {response.text}")
+    return response
+
+
+async def log_in(http: httpx.AsyncClient, login: str, password: str, address: str) -> dict[str, str]:
+    """The Authorization header of a new session; each `address` has its own login limit."""
+    session = (await ok(http.post("/v1/sessions", json={"login": login, "password": password},
+                                  headers={"X-Forwarded-For": address}))).json()
+    return {"Authorization": f"Bearer {session['access_token']}"}
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import median, percentile, servers  # noqa: E402
+from _common import answers, log_in, median, ok, percentile, servers  # noqa: E402
 
 from liveline_devstack.demo import create_admin, deal_body  # noqa: E402
 from liveline_devstack.processes import ManagedProcess, free_port, wait_until  # noqa: E402
@@ -89,36 +89,23 @@ async def gateway_clients(url: str, gateway_env: dict[str, str], count: int) -> 
     admin_login = f"bench-admin-{uuid.uuid4().hex[:8]}@example.com"
     await asyncio.to_thread(create_admin, gateway_env, admin_login, PASSWORD)
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        admin = await _log_in(http, admin_login, "10.0.0.1")
+        admin = await log_in(http, admin_login, PASSWORD, "10.0.0.1")
         merchant = {"name": "Bench Hotpot", "address": "1 Bench Rd", "timezone": "Asia/Shanghai", "contact": "+862161234567"}
-        merchant_id = (await _ok(http.post("/v1/admin/merchants", json=merchant, headers=admin))).json()["merchant_id"]
+        merchant_id = (await ok(http.post("/v1/admin/merchants", json=merchant, headers=admin))).json()["merchant_id"]
         body = deal_body("Bench deal", 100, 200, None) | {"per_user_limit": 1000}
-        deal = (await _ok(http.post(f"/v1/merchants/{merchant_id}/deals", json=body, headers=admin))).json()
-        await _ok(http.patch(f"/v1/deals/{deal['deal_id']}", json={"status": "on_sale"}, headers=admin))
+        deal = (await ok(http.post(f"/v1/merchants/{merchant_id}/deals", json=body, headers=admin))).json()
+        await ok(http.patch(f"/v1/deals/{deal['deal_id']}", json={"status": "on_sale"}, headers=admin))
 
         async def customer(i: int) -> Client:
             login = f"bench-{uuid.uuid4().hex[:10]}@example.com"
             address = f"10.1.{i // 256}.{i % 256}"  # its own login limit
             # Its own address, also for registering: the gateway limits registrations per address.
-            await _ok(http.post("/v1/accounts", json={"login": login, "password": PASSWORD},
-                                headers={"X-Forwarded-For": address}))
-            headers = await _log_in(http, login, address)
+            await ok(http.post("/v1/accounts", json={"login": login, "password": PASSWORD},
+                               headers={"X-Forwarded-For": address}))
+            headers = await log_in(http, login, PASSWORD, address)
             return Client(url, "/v1/orders", headers, {"deal_id": deal["deal_id"], "quantity": 1})
 
         return [await customer(i) for i in range(count)]
-
-
-async def _ok(request: object) -> httpx.Response:
-    response = await request  # type: ignore[misc]
-    if response.status_code not in (200, 201):
-        raise RuntimeError(f"{response.request.method} {response.request.url.path}: {response.status_code} {response.text}")
-    return response
-
-
-async def _log_in(http: httpx.AsyncClient, login: str, address: str) -> dict[str, str]:
-    session = (await _ok(http.post("/v1/sessions", json={"login": login, "password": PASSWORD},
-                                   headers={"X-Forwarded-For": address}))).json()
-    return {"Authorization": f"Bearer {session['access_token']}"}
 
 
 async def run_levels(levels: list[int], requests: int, gateway_url: str, gateway_env: dict[str, str],
@@ -154,7 +141,7 @@ def main() -> int:
                               log_path=Path(scratch) / "logs" / "bare.log")
         bare.start()
         try:
-            wait_until(lambda: _answers(f"http://127.0.0.1:{bare_port}/docs"), timeout=30, what="bare FastAPI")
+            wait_until(lambda: answers(f"http://127.0.0.1:{bare_port}/docs"), timeout=30, what="bare FastAPI")
             gateway = services["gateway"]
             results = asyncio.run(run_levels(levels, args.requests, gateway.url, gateway.env,
                                              f"http://127.0.0.1:{bare_port}"))
@@ -171,13 +158,6 @@ def main() -> int:
               f"{bare_rate:>18.0f} {bare_p50:>8.1f} {bare_p99:>8.1f} | {rate / bare_rate:>6.3f}")
     print(f"median ratio of throughput (liveline / bare): {median([r[1][0] / r[2][0] for r in results]):.3f}")
     return 0
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 if __name__ == "__main__":

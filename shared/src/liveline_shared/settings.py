@@ -29,6 +29,10 @@ class ServiceSettings(BaseSettings):
     kafka_request_timeout_s: float = 10.0
     kafka_partitions: int = 3
     kafka_replication_factor: int = 1
+    # Put before every consumer group name of the service. Empty in a deployment; stacks that
+    # share one Kafka (tests running several copies of a service) set one each, so each copy
+    # sees every event instead of splitting the partitions with the others.
+    consumer_group_prefix: str = ""
 
     mongo_url: str = "mongodb://127.0.0.1:27017/"
     mongo_database: str = ""

@@ -4,19 +4,18 @@ problem checks and reading the orders topic."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from liveline_shared.callers import Caller
 from liveline_shared.events.topics import ORDERS
 from liveline_shared.problems import PROBLEM_BASE, PROBLEM_JSON
 from tests.random_refs import suffix
+from tests.topic_events import topic_events
 
 INTERNAL_TOKEN = f"order-tests-{uuid.uuid4().hex}"
 
@@ -119,35 +118,8 @@ async def paid_order(client: httpx.AsyncClient, buyer: Caller, deal_id: str, qua
 async def order_events(
     bootstrap: str, *, where: dict[str, str], expect: int, deadline_s: float = 60, settle_s: float = 2.0
 ) -> list[dict]:
-    """Every event on the orders topic (from the start) whose fields match `where`, once `expect`
-    of them are there, plus any that arrive within `settle_s` after (to catch one too many)."""
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=10_000)
-    await reader.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not (partitions := reader.partitions_for_topic(ORDERS.name)):
-            assert time.monotonic() < deadline, f"no metadata for {ORDERS.name}"
-            await reader._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
-        assigned = [TopicPartition(ORDERS.name, p) for p in partitions]
-        reader.assign(assigned)
-        await reader.seek_to_beginning(*assigned)
-        found: list[dict] = []
-        deadline = time.monotonic() + deadline_s
-        settle_until: float | None = None
-        while True:
-            now = time.monotonic()
-            if settle_until is None and len(found) >= expect:
-                settle_until = now + settle_s
-            if settle_until is not None and now >= settle_until:
-                return found
-            assert now < deadline, f"{len(found)} of {expect} events matching {where} after {deadline_s}s"
-            for batch in (await reader.getmany(timeout_ms=200)).values():
-                for record in batch:
-                    event = json.loads(record.value)
-                    if all(event.get(name) == value for name, value in where.items()):
-                        found.append(event)
-    finally:
-        await reader.stop()
+    """Every event on the orders topic whose fields match `where` (see tests/topic_events.py)."""
+    return await topic_events(bootstrap, ORDERS.name, where=where, expect=expect, deadline_s=deadline_s, settle_s=settle_s)
 
 
 async def wait_for(check, *, deadline_s: float = 30, what: str = "condition") -> Any:

@@ -6,6 +6,7 @@ from .catalog import (
     OrderPlaced,
     OrderRedeemed,
     OrderRefunded,
+    PredictedWait,
     QueueTick,
     SlotChosen,
     SlotMissed,
@@ -22,7 +23,7 @@ from .envelope import Event
 from .topics import TOPICS, Topic
 
 __all__ = [
-    "EVENT_TYPES", "Event", "NotificationCreated", "OrderPlaced", "OrderRedeemed", "OrderRefunded",
+    "EVENT_TYPES", "Event", "NotificationCreated", "OrderPlaced", "OrderRedeemed", "OrderRefunded", "PredictedWait",
     "QueueTick", "SlotChosen", "SlotMissed", "SlotOffered", "SlotWindow", "TOPICS", "Topic",
     "UnknownEventType", "VideoEdited", "VideoRejected", "VideoUploaded", "event_class", "parse_event",
 ]

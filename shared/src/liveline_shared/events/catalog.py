@@ -14,7 +14,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from . import topics
 from .envelope import Event, type_field, version_field
 
-MealPeriod = Literal["lunch", "dinner"]
+class PredictedWait(BaseModel):
+    """The typical wait at a slot's weekday and meal period, from the merchant's QueueTick history."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    low_minutes: int = Field(ge=0, description="Lower quartile (p25) of past services' typical waits, in minutes.")
+    high_minutes: int = Field(ge=0, description="Upper quartile (p75) of past services' typical waits, in minutes.")
+    services: int = Field(ge=1, description="How many past services of this weekday and period it rests on.")
 
 
 class SlotWindow(BaseModel):
@@ -22,11 +29,23 @@ class SlotWindow(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    slot_id: str = Field(description="Stable id of the slot, e.g. '<merchant_id>:2015-03-24:dinner'.")
-    meal_period: MealPeriod = Field(description="Which meal period of the day.")
+    slot_id: str = Field(description="Stable id of the slot: '<merchant_id>:<local date>:<meal period>'.")
+    meal_period: str = Field(
+        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+        description="The merchant's name for the meal period (lunch, dinner, breakfast, late-night …).",
+    )
     local_date: str = Field(description="The day in the merchant's timezone (YYYY-MM-DD).")
     starts_at: AwareDatetime = Field(description="Start of the slot (UTC).")
     ends_at: AwareDatetime = Field(description="End of the slot (UTC).")
+    timezone: str | None = Field(default=None, description="The merchant's IANA time zone the local times are in.")
+    local_start: str | None = Field(default=None, description="Start in the merchant's local time (YYYY-MM-DDTHH:MM).")
+    local_end: str | None = Field(default=None, description="End in the merchant's local time (YYYY-MM-DDTHH:MM).")
+    remaining_capacity: int | None = Field(
+        default=None, ge=0, description="Places left when offered, if the merchant caps its slots."
+    )
+    predicted_wait: PredictedWait | None = Field(
+        default=None, description="Typical wait at this weekday and period when offered; absent without history."
+    )
 
 
 class OrderPlaced(Event):
@@ -91,7 +110,9 @@ class SlotOffered(Event):
     order_id: str = Field(description="The order the slots are for.")
     user_id: str = Field(description="The buyer.")
     merchant_id: str = Field(description="The merchant.")
-    reason: Literal["purchase", "missed_slot"] = Field(description="Why the list was offered.")
+    reason: Literal["purchase", "missed_slot", "requested"] = Field(
+        description="Why the list was offered: after the purchase, after a missed slot, or asked for by the buyer."
+    )
     slots: tuple[SlotWindow, ...] = Field(description="The slots on offer, earliest first.")
 
 
