@@ -15,15 +15,18 @@ from tests.deploy.k8s import K8S, OVERLAYS, SERVICE_OF, container, of_kind, rend
 
 # The consumer groups (register_consumer's `name`) each consuming Deployment runs, and their
 # topics: the media worker transcodes uploads, the notifier follows orders, slots and queue
-# ticks, the slots service offers a slot list for every order.
+# ticks, the slots service offers slot lists (for orders and missed slots) and keeps a history
+# of queue ticks. The media worker's and the notifier's are assumed until their consumers land.
 CONSUMER_GROUPS = {
-    "media-worker": {("media.transcode", "liveline.videos.v1")},
+    "media-worker": {("media-transcode", "liveline.videos.v1")},
     "queue-notifier": {
-        ("queue-notifier.orders", "liveline.orders.v1"),
-        ("queue-notifier.slots", "liveline.slots.v1"),
-        ("queue-notifier.queue-ticks", "liveline.queue-ticks.v1"),
+        ("queue-notifier", "liveline.orders.v1"),
+        ("queue-notifier-slots", "liveline.slots.v1"),
+        ("queue-notifier-ticks", "liveline.queue-ticks.v1"),
     },
-    "slots": {("slots", "liveline.orders.v1")},
+    # As services/slots/src/liveline_slots/consumers.py registers them.
+    "slots": {("slots", "liveline.orders.v1"), ("slots-missed", "liveline.slots.v1"),
+              ("slots-history", "liveline.queue-ticks.v1")},
 }
 # Who calls whom over HTTP inside the namespace; nothing else may connect.
 CALLS = {"gateway": {"order", "slots", "queue-notifier", "media"}, "slots": {"order"}}

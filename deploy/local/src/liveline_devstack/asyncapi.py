@@ -10,6 +10,7 @@ keeps the committed file current; regenerate after changing an event, a topic or
 
 from __future__ import annotations
 
+import copy
 import importlib
 from typing import Any, Union
 
@@ -83,7 +84,7 @@ def _type_received_messages(doc: dict[str, Any]) -> None:
         for ref in channel["messages"].values():
             message = messages[ref["$ref"].rsplit("/", 1)[-1]]
             old = message["payload"]["$ref"].rsplit("/", 1)[-1]
-            message["payload"] = payload_of_topic[channel["address"]]
+            message["payload"] = copy.deepcopy(payload_of_topic[channel["address"]])  # no YAML aliases
             doc["components"]["schemas"].pop(old, None)
 
 
