@@ -5,13 +5,15 @@ service calls another; the Kafka topics as the contracts define them."""
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Any
 
 import pytest
 
 from liveline_devstack.services import SERVICES, module
 from liveline_shared.events.topics import DEAD_LETTER_RETENTION_MS, QUEUE_TICKS, TOPICS
-from tests.deploy.k8s import K8S, OVERLAYS, SERVICE_OF, container, of_kind, rendered
+from tests.deploy.k8s import K8S, OVERLAYS, SERVICE_OF, container, of_kind, rendered, run
 
 # The consumer groups (register_consumer's `name`) each consuming Deployment runs, and their
 # topics: the media worker transcodes uploads, the notifier follows orders, slots and queue
@@ -120,6 +122,24 @@ def test_the_gateway_scales_on_cpu_and_every_consumer_deployment_on_its_consumer
         # More members than partitions would sit idle.
         assert scaler["spec"]["maxReplicaCount"] <= min(partitions[t["metadata"]["topic"]] for t in triggers), target
         assert scaler["spec"]["minReplicaCount"] >= 1, target
+
+
+def test_every_consumer_group_a_service_registers_is_scaled_with_the_deployment_that_runs_it():
+    result = run([sys.executable, "-m", "liveline_devstack.asyncapi", "--consumer-groups"], timeout=120)
+    assert result.returncode == 0, result.stderr
+    registered = {service: {tuple(pair) for pair in pairs} for service, pairs in json.loads(result.stdout).items()}
+    assert registered["slots"], "the slots service registers consumer groups; nothing was compared"
+    docs = rendered("prod")
+    running = {container(d)["args"][-1]: name for name, d in of_kind(docs, "Deployment").items()}
+    scaled = {
+        s["spec"]["scaleTargetRef"]["name"]: {
+            (t["metadata"]["consumerGroup"], t["metadata"]["topic"]) for t in s["spec"]["triggers"] if t["type"] == "kafka"
+        }
+        for s in of_kind(docs, "ScaledObject").values()
+    }
+    for service, groups in registered.items():
+        deployment = running[module(service)]
+        assert groups <= scaled.get(deployment, set()), (deployment, groups - scaled.get(deployment, set()))
 
 
 def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:

@@ -92,5 +92,21 @@ def render() -> str:
     return yaml.safe_dump(document(), sort_keys=True, allow_unicode=True, width=100)
 
 
+def consumer_groups() -> dict[str, list[list[str]]]:
+    """Per service, the (consumer group, topic) pairs its bootstrap registers; the deployment
+    checks compare them with the KEDA scalers."""
+    return {
+        service: sorted([sub.group_id, topic] for sub in service_broker(service).subscribers
+                        for topic in sub.topic_names_for_subscribe)
+        for service in SERVICES
+    }
+
+
 if __name__ == "__main__":
-    print(render(), end="")
+    import json
+    import sys
+
+    if sys.argv[1:] == ["--consumer-groups"]:
+        print(json.dumps(consumer_groups()))
+    else:
+        print(render(), end="")
