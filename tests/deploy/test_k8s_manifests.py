@@ -13,6 +13,7 @@ import pytest
 
 from liveline_devstack.services import SERVICES, module
 from liveline_shared.events.topics import DEAD_LETTER_RETENTION_MS, QUEUE_TICKS, TOPICS
+from liveline_shared.settings import ServiceSettings
 from tests.deploy.k8s import K8S, OVERLAYS, SERVICE_OF, container, of_kind, rendered, run
 
 # The consumer groups (register_consumer's `name`) each consuming Deployment runs, and their
@@ -36,9 +37,9 @@ CALLS = {"gateway": {"order", "slots", "queue-notifier", "media"}, "slots": {"or
 
 def shutdown_budget_s(main: dict[str, Any]) -> float:
     """Seconds a service may need after SIGTERM: the preStop pause, HTTP requests in flight
-    (10 s), the consumers' drain (SHUTDOWN_DRAIN_S, 20 s unless set), the broker's wait for a
+    (10 s), the consumers' drain (SHUTDOWN_DRAIN_S, 10 s unless set), the broker's wait for a
     handler past the drain (10 s) and closing; see docs/operations.md, "Shutting down"."""
-    drain = next((float(v["value"]) for v in main["env"] if v["name"].endswith("_SHUTDOWN_DRAIN_S")), 20.0)
+    drain = next((float(v["value"]) for v in main["env"] if v["name"].endswith("_SHUTDOWN_DRAIN_S")), ServiceSettings().shutdown_drain_s)
     return main["lifecycle"]["preStop"]["sleep"]["seconds"] + 10 + drain + 10 + 5
 
 
