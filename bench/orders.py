@@ -98,7 +98,9 @@ async def gateway_clients(url: str, gateway_env: dict[str, str], count: int) -> 
         async def customer(i: int) -> Client:
             login = f"bench-{uuid.uuid4().hex[:10]}@example.com"
             address = f"10.1.{i // 256}.{i % 256}"  # its own login limit
-            await ok(http.post("/v1/accounts", json={"login": login, "password": PASSWORD}))
+            # Its own address, also for registering: the gateway limits registrations per address.
+            await ok(http.post("/v1/accounts", json={"login": login, "password": PASSWORD},
+                               headers={"X-Forwarded-For": address}))
             headers = await log_in(http, login, PASSWORD, address)
             return Client(url, "/v1/orders", headers, {"deal_id": deal["deal_id"], "quantity": 1})
 

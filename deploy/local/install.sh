@@ -115,6 +115,71 @@ install_kustomize() {
   go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" "kustomize $KUSTOMIZE_VERSION"
 }
 
+# Kafka's own command-line tools (kafka-topics, kafka-consumer-groups, the console consumer and
+# producer) beside the broker; deploy/local/bin/kafka-* run them.
+install_kafka_tools() {
+  local dest="$cache/kafka-$KAFKA_VERSION/tools"
+  [ -f "$dest/.complete" ] && return
+  need java "Install a JDK (17 or newer), e.g. 'apt-get install openjdk-17-jre-headless'."
+  need mvn "Install Apache Maven, e.g. 'apt-get install maven'."
+  say "resolving Apache Kafka's command-line tools $KAFKA_VERSION from Maven Central"
+  rm -rf "$dest"
+  mvn -B -q -f "$here/kafka-tools/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$dest" -Dkafka.version="$KAFKA_VERSION"
+  touch "$dest/.complete"
+}
+
+# A Python command-line tool in a virtualenv of its own (its pins stay out of uv.lock).
+python_tool() {
+  local name=$1 version=$2
+  local venv="$cache/tools/$name-$version"
+  [ -f "$venv/.complete" ] && return
+  say "installing $name $version from PyPI"
+  rm -rf "$venv"
+  UV_PYTHON_DOWNLOADS=never "$cache/uv/bin/uv" venv -q --python python3 "$venv"
+  UV_PYTHON_DOWNLOADS=never "$cache/uv/bin/uv" pip install -q --python "$venv/bin/python" "$name==$version"
+  touch "$venv/.complete"
+}
+
+# What tests/deploy checks deploy/k8s with: kubernetes-validate (the Kubernetes schemas), checkov
+# (the policy linter; kube-linter's module is not served by the Go module proxy reachable here),
+# the CRDs of KEDA's ScaledObject (from KEDA's Go module) and Strimzi's KafkaTopic (generated
+# by Strimzi's own CRD generator from its API model on Maven Central).
+install_k8s_checks() {
+  python_tool kubernetes-validate "$KUBERNETES_VALIDATE_VERSION"
+  python_tool checkov "$CHECKOV_VERSION"
+  local keda="$cache/crds/keda-$KEDA_VERSION"
+  if [ ! -f "$keda/.complete" ]; then
+    need go "Install Go 1.24 or newer."
+    say "fetching KEDA $KEDA_VERSION's CRDs from the Go module proxy"
+    local src
+    src=$(cd "$cache" && GOFLAGS=-mod=mod go mod download -json "github.com/kedacore/keda/v2@$KEDA_VERSION" \
+          | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+    mkdir -p "$keda"
+    cp "$src/config/crd/bases/keda.sh_scaledobjects.yaml" "$keda/"
+    touch "$keda/.complete"
+  fi
+  local strimzi="$cache/crds/strimzi-$STRIMZI_VERSION"
+  if [ ! -f "$strimzi/.complete" ]; then
+    need java "Install a JDK (17 or newer), e.g. 'apt-get install openjdk-17-jre-headless'."
+    need mvn "Install Apache Maven, e.g. 'apt-get install maven'."
+    say "generating Strimzi $STRIMZI_VERSION's KafkaTopic CRD from its API on Maven Central"
+    rm -rf "$strimzi"
+    mvn -B -q -f "$here/crds/pom.xml" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$strimzi/lib" -Dstrimzi.version="$STRIMZI_VERSION"
+    java -cp "$strimzi/lib/*" io.strimzi.crdgenerator.CrdGenerator --crd-api-version v1 \
+      --api-versions v1beta2 --storage-version v1beta2 \
+      --yaml "io.strimzi.api.kafka.model.topic.KafkaTopic=$strimzi/kafkatopic.yaml" 2>/dev/null
+    touch "$strimzi/.complete"
+  fi
+}
+
+# promtool checks the Prometheus alerting rules (deploy/prometheus).
+install_promtool() {
+  go_install promtool github.com/prometheus/prometheus/cmd/promtool "$PROMETHEUS_VERSION" \
+    "promtool $PROMETHEUS_VERSION (first time only, several minutes)"
+}
+
 install_debian_packages
 install_uv
 install_kafka
@@ -122,4 +187,7 @@ install_ferretdb
 install_minio
 install_kustomize
 install_python_workspace
+install_kafka_tools
+install_k8s_checks
+install_promtool
 say "ready (cache: $cache)"

@@ -8,17 +8,23 @@ fault: the offset is not committed, nothing is dead-lettered, and the message co
 a backoff. A message that is not a valid event, or whose handler keeps raising after bounded
 retries, is published to `<topic>.dlq` (see dead_letters.py) and then committed, so one bad
 message never blocks a partition.
+
+On shutdown, `drain_consumers` (called by the service shell before the broker stops) makes every
+consumer of a broker stop taking messages, waits a bounded time for the one each has in hand,
+and commits what is durable; a message still in hand then is not committed, so the group hands
+it to another member.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -120,6 +126,64 @@ def meant_for_another_consumer(headers: Mapping[str, str], consumer: str) -> boo
     return bool(target) and target != consumer
 
 
+@dataclass(eq=False)
+class _Drain:
+    """One consumer's part in a graceful shutdown: whether it still takes messages, the one it
+    has in hand, and its committer."""
+
+    name: str
+    committer: OffsetCommitter
+    stopping: bool = False
+    in_flight: int = 0
+    consumer: AIOKafkaConsumer | None = None
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.idle.set()
+
+    def took(self, consumer: AIOKafkaConsumer | None) -> None:
+        self.consumer = consumer or self.consumer
+        self.in_flight += 1
+        self.idle.clear()
+
+    def finished(self) -> None:
+        self.in_flight -= 1
+        if self.in_flight == 0:
+            self.idle.set()
+
+    def stop_taking(self) -> None:
+        self.stopping = True
+        if self.consumer is not None and not getattr(self.consumer, "_closed", True):
+            # Fetches no more from its partitions; what it has not committed stays the group's.
+            self.consumer.pause(*self.consumer.assignment())
+
+
+_DRAINS: weakref.WeakKeyDictionary[KafkaBroker, list[_Drain]] = weakref.WeakKeyDictionary()
+
+
+async def drain_consumers(broker: KafkaBroker, *, timeout_s: float) -> bool:
+    """Stops every consumer registered on `broker` from taking new messages, waits up to
+    `timeout_s` for the messages in hand, then commits every durable offset. Call before
+    `broker.stop()`. Returns False when a message was still in hand at the deadline: it stays
+    uncommitted and is redelivered to another member of its group."""
+    drains = _DRAINS.get(broker, [])
+    for drain in drains:
+        drain.stop_taking()
+    finished = True
+    try:
+        async with asyncio.timeout(timeout_s):
+            for drain in drains:
+                await drain.idle.wait()
+    except TimeoutError:
+        finished = False
+        log.warning("consumer_drain_timed_out", timeout_s=timeout_s,
+                    consumers=[d.name for d in drains if d.in_flight], handed_back=True)
+    for drain in drains:
+        await drain.committer.commit()
+    log.info("consumers_drained", consumers=[d.name for d in drains], finished=finished)
+    return finished
+
+
 async def _keep_bytes(message: StreamMessage[Any]) -> bytes:
     # The body is parsed by parse_event, which tells bad bytes from a bad contract; FastStream's
     # own JSON decoding would fail before the handler and the message could not be dead-lettered.
@@ -159,9 +223,13 @@ def register_consumer(
         auto_offset_reset="earliest",
         decoder=_keep_bytes,
         title=f"{name}:{topic.name}",
+        description=f"Consumer group `{name}`: applies {', '.join(sorted(event_types)) or 'every event'}"
+        f"{'; skips the other events of the topic' if event_types else ''}.",
     )
     infrastructure_backoff = BackoffState(retry.backoff)
     committer = OffsetCommitter(name)
+    drain = _Drain(name, committer)
+    _DRAINS.setdefault(broker, []).append(drain)
     wanted = frozenset(event_types)
 
     async def dead_letter_message(record: ConsumerRecord, reason: str, error: BaseException, attempts: int) -> None:
@@ -216,18 +284,27 @@ def register_consumer(
     async def consume(message: KafkaMessage) -> None:
         record: ConsumerRecord = message.raw_message  # type: ignore[assignment]
         consumer = getattr(message, "consumer", None)
+        if drain.stopping:
+            # Shutting down: not taken, not committed; another member of the group gets it.
+            await message.nack()
+            return
         if consumer is not None:
             committer.watch(consumer)
         record_lag(consumer, record, name)
+        drain.took(consumer)
         try:
-            await apply(record, message.headers)
-        except Exception as error:
-            # Not committed: the partition seeks back and the message comes again after a pause.
-            log.warning("event_deferred", consumer=name, offset=record.offset, error=repr(error))
-            await message.nack()
-            await infrastructure_backoff.pause()
-            return
-        infrastructure_backoff.succeeded()
-        await committer.done(message.consumer, record)  # type: ignore[arg-type]
+            try:
+                await apply(record, message.headers)
+            except Exception as error:
+                # Not committed: the partition seeks back and the message comes again after a pause.
+                log.warning("event_deferred", consumer=name, offset=record.offset, error=repr(error))
+                await message.nack()
+                if not drain.stopping:
+                    await infrastructure_backoff.pause()
+                return
+            infrastructure_backoff.succeeded()
+            await committer.done(message.consumer, record)  # type: ignore[arg-type]
+        finally:
+            drain.finished()
 
     return subscriber

@@ -22,7 +22,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from .backoff import Backoff, retry_forever
 from .clock import Clock, SystemClock
+from .consumer import drain_consumers
 from .health import Check, Readiness, ops_router
+from .http_metrics import HttpMetrics
 from .kafka import ensure_topics
 from .maintenance import Maintenance
 from .problems import BodySizeLimit, install_problem_handlers
@@ -139,6 +141,10 @@ def create_app(runtime: ServiceRuntime, routers: Iterable[APIRouter] = (), **fas
         try:
             yield
         finally:
+            # SIGTERM: uvicorn has stopped taking requests; the consumers stop taking messages,
+            # finish or hand back the ones in hand and commit, while the relay still publishes
+            # what their handlers wrote.
+            await drain_consumers(runtime.broker, timeout_s=runtime.settings.shutdown_drain_s)
             for hook in reversed(runtime.on_shutdown):
                 await hook()
             connecting.cancel()
@@ -149,8 +155,11 @@ def create_app(runtime: ServiceRuntime, routers: Iterable[APIRouter] = (), **fas
             log.info("service_stopped")
 
     app = FastAPI(title=f"liveline {runtime.name}", lifespan=lifespan, **fastapi_kwargs)  # type: ignore[arg-type]
+    # What the AsyncAPI document is generated from (liveline_devstack.asyncapi).
+    app.state.runtime = runtime
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_request_body_bytes)
+    app.add_middleware(HttpMetrics)
     app.include_router(ops_router(runtime.name, runtime.readiness()))
     for router in routers:
         app.include_router(router)

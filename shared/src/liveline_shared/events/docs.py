@@ -14,7 +14,7 @@ from typing import Any
 
 from .catalog import EVENT_TYPES, SlotWindow
 from .envelope import Event
-from .topics import DEAD_LETTER_RETENTION_MS, DAY_MS, TOPICS
+from .topics import DEAD_LETTER_RETENTION_MS, DAY_MS, TOPICS, Topic
 
 _AT = datetime(2015, 3, 24, 9, 30, tzinfo=UTC)
 _SLOT = SlotWindow(
@@ -58,14 +58,21 @@ def render() -> str:
         "",
         "Generated from `shared/src/liveline_shared/events/` by "
         "`python -m liveline_shared.events.docs > docs/events.md`; a test keeps it current.",
-        "The JSON Schema of every event is committed in `shared/schemas/<EventType>.v<N>.json`.",
+        "The JSON Schema of every event is committed in `shared/schemas/<EventType>.v<N>.json`, and",
+        "the AsyncAPI 3.0 document of every topic and consumer group in `docs/asyncapi.yaml` (`make asyncapi`).",
         "",
         "## Delivery",
         "",
         "- **At least once.** Producers publish from an outbox after the fact is committed, with",
         "  Kafka's idempotent producer (`acks=all`); a crash can publish the same event again, always",
         "  with the same `event_id`. Consumers record the `event_id`s they applied and skip repeats.",
-        "- **Ordering** holds per message key (one partition per key), not across keys.",
+        "- **Partitioning and ordering.** Producers partition by the message key (Kafka's default",
+        "  partitioner: murmur2 of the key), so every event of one key lands in one partition and",
+        "  keeps its order; there is no order across keys. Partition counts are per environment",
+        "  (`deploy/k8s/base/topics.yaml`, `docs/capacity.md`) and may grow, which moves keys: a",
+        "  consumer must not assume a fixed partition for a key.",
+        "- **Retention or compaction.** Each topic below says how long its events are kept; a",
+        "  compacted topic keeps at least the latest event of every key, whatever its age.",
         "- **Compatibility.** Fields are only ever added, and added fields are optional; consumers",
         "  ignore fields they do not know. A breaking change is a new `schema_version` on a new topic",
         "  (`.v2`) published beside the old one.",
@@ -82,19 +89,24 @@ def render() -> str:
         "",
         "## Topics",
         "",
-        "| topic | key | producer | retention | events |",
+        "| topic | key (partitioned by) | producer | retention | events |",
         "| --- | --- | --- | --- | --- |",
     ]
     for topic in TOPICS:
         names = ", ".join(c.__name__ for c in EVENT_TYPES if c.topic == topic.name)
-        lines.append(
-            f"| `{topic.name}` | `{topic.key}` | {topic.producer} | {topic.retention_ms // DAY_MS} days | {names} |"
-        )
+        lines.append(f"| `{topic.name}` | `{topic.key}` | {topic.producer} | {_retention(topic)} | {names} |")
     for topic in TOPICS:
-        lines += ["", f"## `{topic.name}`", "", topic.description]
+        lines += [
+            "", f"## `{topic.name}`", "", topic.description, "",
+            f"- **Key:** `{topic.key}`; every event of one `{topic.key}` is in one partition, in order.",
+            f"- **Retention:** {_retention(topic)}.",
+            f"- **Producer:** {topic.producer}, from its outbox; **delivery** at least once: deduplicate by",
+            f"  `event_id`. Dead letters of its consumers go to `{topic.dead_letters}`.",
+        ]
         for cls in (c for c in EVENT_TYPES if c.topic == topic.name):
             version = cls.model_fields["schema_version"].default
             lines += ["", f"### {cls.__name__} (v{version})", "", (cls.__doc__ or "").strip(), ""]
+            lines += [f"Schema: `shared/schemas/{cls.__name__}.v{version}.json`.", ""]
             lines += ["| field | type | description |", "| --- | --- | --- |"]
             schema = cls.model_json_schema()
             for name, prop in schema["properties"].items():
@@ -105,6 +117,12 @@ def render() -> str:
             body = json.dumps(json.loads(example(cls).to_bytes()), indent=2)
             lines += ["", "```json", body, "```"]
     return "\n".join(lines) + "\n"
+
+
+def _retention(topic: Topic) -> str:
+    if topic.cleanup_policy == "compact":
+        return "compacted: the latest event of every key is kept"
+    return f"{topic.retention_ms // DAY_MS} days"
 
 
 def _type(prop: dict[str, Any]) -> str:

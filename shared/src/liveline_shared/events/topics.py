@@ -45,6 +45,8 @@ QUEUE_TICKS = Topic(
     producer="queue-notifier",
     retention_ms=2 * DAY_MS,
     description="A merchant's current waitlist size, whenever it changes. Ordered per merchant.",
+    # Only a merchant's latest waitlist matters: compaction keeps the last tick per merchant.
+    cleanup_policy="compact",
 )
 NOTIFICATIONS = Topic(
     name="liveline.notifications.v1",
