@@ -11,6 +11,9 @@ help:
 	@echo "make unit    only the tests that need no server"
 	@echo "make dlq-replay TOPIC=...  re-publish that topic's dead letters (CONSUMER=name for one consumer)"
 	@echo "make clean   remove local state (.liveline/) and the virtualenv; the cache stays"
+	@echo "make kafka-topics|kafka-consumer-groups|kafka-console-consumer|kafka-console-producer ARGS=...  Kafka's own tools"
+	@echo "make asyncapi   regenerate docs/asyncapi.yaml;  make capacity  recompute docs/capacity.md's table"
+	@echo "make k8s-render [OVERLAY=dev|prod]   render the Kubernetes deployment;  make k8s-check  its checks"
 
 install:
 	@bash deploy/local/install.sh
