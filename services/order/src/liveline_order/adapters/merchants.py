@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pymongo
@@ -55,9 +56,11 @@ class MerchantsRepository:
     async def get_many(self, merchant_ids: set[str]) -> dict[str, Merchant]:
         if not merchant_ids:
             return {}
+        # One lookup by `_id` each: the embedded server answers `{_id: {$in: …}}` by reading the
+        # whole collection.
         with pymongo.timeout(self._timeout_s):
-            documents = await self._merchants.find({"_id": {"$in": sorted(merchant_ids)}}).to_list(None)
-        return {d["_id"]: _from_document(d) for d in documents}
+            documents = await asyncio.gather(*(self._merchants.find_one({"_id": m}) for m in sorted(merchant_ids)))
+        return {d["_id"]: _from_document(d) for d in documents if d is not None}
 
     async def page(self, limit: int, offset: int) -> list[Merchant]:
         with pymongo.timeout(self._timeout_s):

@@ -7,6 +7,7 @@ any number of concurrent choosers a slot is never oversubscribed.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pymongo
@@ -49,9 +50,14 @@ class CapacityRepository:
             )
 
     async def taken(self, slot_ids: list[str]) -> dict[str, int]:
-        """Places taken per slot (slots nobody took are absent)."""
-        if not slot_ids:
-            return {}
+        """Places taken per slot (slots nobody took are absent).
+
+        One lookup by `_id` per slot, side by side: the embedded server answers `{_id: {$in: …}}`
+        by reading the whole collection (715 ms at 20,000 slots, against 7 ms for 14 lookups).
+        """
+        async def one(slot_id: str) -> dict | None:
+            return await self._slots.find_one({"_id": slot_id}, {"taken": 1})
+
         with pymongo.timeout(self._timeout_s):
-            documents = await self._slots.find({"_id": {"$in": slot_ids}}, {"taken": 1}).to_list(None)
-        return {document["_id"]: document["taken"] for document in documents}
+            documents = await asyncio.gather(*(one(slot_id) for slot_id in slot_ids))
+        return {document["_id"]: document["taken"] for document in documents if document is not None}
