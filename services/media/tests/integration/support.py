@@ -95,17 +95,21 @@ class World:
         return order_id
 
 
-async def start_upload(client: httpx.AsyncClient, buyer: Caller, order_id: str, size: int, **extra: Any) -> dict:
-    """POST /videos once the media service has learnt of the redemption (it arrives on Kafka)."""
-    body = {"order_id": order_id, "size_bytes": size, "content_type": "video/mp4", **extra}
+async def post_upload(client: httpx.AsyncClient, buyer: Caller, body: dict[str, Any]) -> httpx.Response:
+    """POST /videos once the media service has learnt of the order's redemption (it comes on Kafka)."""
 
-    async def started() -> httpx.Response | None:
+    async def answered() -> httpx.Response | None:
         response = await client.post("/videos", json=body, headers=headers(buyer))
         if response.status_code in (404, 409) and response.json()["type"].endswith(("order-not-found", "order-not-redeemed")):
             return None
         return response
 
-    response = await wait_for(started, what=f"the redemption of {order_id} to reach media", interval_s=0.2)
+    return await wait_for(answered, what=f"the redemption of {body.get('order_id')} to reach media", interval_s=0.2)
+
+
+async def start_upload(client: httpx.AsyncClient, buyer: Caller, order_id: str, size: int, **extra: Any) -> dict:
+    body = {"order_id": order_id, "size_bytes": size, "content_type": "video/mp4", **extra}
+    response = await post_upload(client, buyer, body)
     assert response.status_code == 201, response.text
     return response.json()
 
