@@ -147,6 +147,14 @@ async def run_liveline(bootstrap: str, media: httpx.AsyncClient, merchant_id: st
         await reader.stop()
 
 
+def print_worker_breakdown(log: Path) -> None:
+    """Where the worker's time went, from its `video_edit_timings` log lines (medians)."""
+    lines = [json.loads(line) for line in log.read_text().splitlines() if '"video_edit_timings"' in line]
+    if lines:
+        parts = ("download_s", "probe_s", "ffmpeg_s", "store_s")
+        print("worker, median: " + ", ".join(f"{p[:-2]} {median([line[p] for line in lines]):.2f} s" for p in parts))
+
+
 async def main(rounds: int, seconds: int) -> None:
     tools = Ffmpeg(threads=DEFAULTS.ffmpeg_threads, timeout_s=600)
     with tempfile.TemporaryDirectory(prefix="liveline-bench-media-") as scratch, servers() as endpoints:
@@ -159,7 +167,7 @@ async def main(rounds: int, seconds: int) -> None:
         with order.running():
             media = ServiceProcess("media", endpoints, folder / "logs", environment="test", extra_env={
                 "LIVELINE_MEDIA_INTERNAL_TOKEN": TOKEN, "LIVELINE_MEDIA_ORDER_URL": order.url,
-                "LIVELINE_MEDIA_LOG_LEVEL": "warning", "LIVELINE_MEDIA_SCRATCH_DIR": str(folder / "media-scratch"),
+                "LIVELINE_MEDIA_LOG_LEVEL": "info", "LIVELINE_MEDIA_SCRATCH_DIR": str(folder / "media-scratch"),
             })
             with media.running():
                 made = httpx.post(f"{order.url}/merchants", json=MERCHANT, timeout=30,
@@ -176,6 +184,7 @@ async def main(rounds: int, seconds: int) -> None:
                         print(f"round {number}: bare ffmpeg {bare[-1]:.2f} s, "
                               f"upload complete → VideoEdited {liveline[-1]:.2f} s", flush=True)
         print()
+        print_worker_breakdown(folder / "logs" / "media.log")
         print(f"bare single ffmpeg command:            {median(bare):.2f} s (median of {rounds})")
         print(f"upload complete → VideoEdited:         {median(liveline):.2f} s (median of {rounds})")
         print(f"ratio liveline / bare:                 {median(liveline) / median(bare):.3f} (goal ≤ 1.15)")

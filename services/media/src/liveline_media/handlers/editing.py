@@ -75,7 +75,9 @@ class _Edited:
 
 async def _edit(video: Video, scratch: Path, deps: Dependencies) -> Rejection | _Edited:
     source = scratch / "raw"
+    began = time.monotonic()
     await deps.store.download(deps.raw_bucket, video.raw_key, source)
+    downloaded = time.monotonic()
     size = source.stat().st_size
     too_big = judge_size(size, deps.limits)
     if too_big is not None:
@@ -99,6 +101,7 @@ async def _edit(video: Video, scratch: Path, deps: Dependencies) -> Rejection | 
         x264_preset=deps.x264_preset,
     )
     clip, poster = scratch / "edited.mp4", scratch / "poster.jpg"
+    encoding = time.monotonic()
     try:
         await asyncio.to_thread(deps.ffmpeg.edit, source, clip, poster, settings)
     except FfmpegError as error:
@@ -106,11 +109,16 @@ async def _edit(video: Video, scratch: Path, deps: Dependencies) -> Rejection | 
         if "Invalid data found" in error.stderr or "corrupt" in error.stderr.lower():
             return judge_unprobeable(error.stderr)
         raise
+    encoded = time.monotonic()
     edited = await asyncio.to_thread(deps.ffmpeg.probe, clip)
     if not edited.duration_s or not edited.width or not edited.height:
         return judge_unprobeable("")
     await deps.store.put_file(deps.edited_bucket, video.poster_key, poster, "image/jpeg")
     await deps.store.put_file(deps.edited_bucket, video.edited_key, clip, "video/mp4")
+    done = time.monotonic()
+    log.info("video_edit_timings", video_id=video.video_id, download_s=round(downloaded - began, 3),
+             probe_s=round(encoding - downloaded, 3), ffmpeg_s=round(encoded - encoding, 3),
+             store_s=round(done - encoded, 3))
     return _Edited(round(edited.duration_s, 3), edited.width, edited.height, clip.stat().st_size)
 
 
