@@ -94,3 +94,18 @@ async def test_a_clip_without_sound_is_published_silent(client, world, tools, tm
     edited = tmp_path / "edited.mp4"
     edited.write_bytes(await _download(video["video_url"]))
     assert tools.probe(edited).audio_codec is None
+
+
+async def test_mov_and_webm_from_phones_are_published_as_mp4(client, world, tools, tmp_path):
+    for name, content_type, options in (
+        ("phone.mov", "video/quicktime", {}),
+        ("phone.webm", "video/webm", {"vcodec": "libvpx", "acodec": "libopus", "deadline": "realtime", "cpu-used": 8}),
+    ):
+        clip = tools.make_test_clip(tmp_path / name, seconds=1, width=160, height=120, output_args=options)
+        buyer = customer()
+        uploaded = await upload_file(client, buyer, await world.order(buyer), clip, content_type=content_type)
+        video = await wait_until_done(client, buyer, uploaded["video_id"])
+        assert video["status"] == "published", (name, video)
+        edited = tmp_path / f"{name}.edited.mp4"
+        edited.write_bytes(await _download(video["video_url"]))
+        assert (tools.probe(edited).video_codec, tools.probe(edited).audio_codec) == ("h264", "aac"), name
