@@ -79,7 +79,7 @@ async def test_the_uploader_chooses_where_the_clip_starts_and_ends(client, world
     clip = tools.make_test_clip(tmp_path / "chosen.mp4", seconds=8, width=160, height=120, rate=10)
     buyer = customer()
     order_id = await world.order(buyer)
-    uploaded = await upload_file(client, buyer, order_id, clip, trim_start_s=2, trim_end_s=5)
+    uploaded = await upload_file(client, buyer, order_id, clip, trim_start_s=2, trim_length_s=3)
     video = await wait_until_done(client, buyer, uploaded["video_id"])
     assert video["status"] == "published", video
     assert 2.8 <= video["duration_s"] <= 3.3

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 VideoStatus = Literal["uploading", "processing", "published", "rejected", "deleted"]
 VideoContentType = Literal["video/mp4", "video/quicktime", "video/webm"]
@@ -28,14 +28,19 @@ class NewVideoUpload(_Input):
         gt=0, le=MAX_UPLOAD_BYTES, description=f"Size of the file to upload (at most {MAX_UPLOAD_BYTES} bytes)."
     )
     content_type: VideoContentType = Field(description="The file's type: MP4, QuickTime (MOV) or WebM.")
+    # A start and a length rather than a start and an end: every pair the schema allows is a
+    # real choice (an end before the start cannot be written), and a clip shorter than the
+    # choice is simply cut where it ends.
     trim_start_s: float | None = Field(default=None, ge=0, le=600, description="Start the clip here (seconds).")
-    trim_end_s: float | None = Field(default=None, gt=0, le=600, description="End the clip here (seconds).")
+    trim_length_s: float | None = Field(
+        default=None, gt=0, le=600, description="Keep this many seconds from the start (at most the published maximum)."
+    )
 
-    @model_validator(mode="after")
-    def _start_before_end(self) -> NewVideoUpload:
-        if self.trim_start_s is not None and self.trim_end_s is not None and self.trim_end_s <= self.trim_start_s:
-            raise ValueError("trim_end_s must be after trim_start_s")
-        return self
+    @property
+    def trim_end_s(self) -> float | None:
+        if self.trim_length_s is None:
+            return None
+        return (self.trim_start_s or 0.0) + self.trim_length_s
 
 
 class PartUrl(BaseModel):
