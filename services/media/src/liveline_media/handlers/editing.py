@@ -135,6 +135,11 @@ async def _publish(video: Video, edited: _Edited, deps: Dependencies) -> None:
         edited_size=edited.size_bytes, event=event, now=now,
     )
     if published is None:
+        current = await deps.videos.get(video.video_id)
+        if current is not None and current.status == "deleted":
+            # Deleted by its uploader while being edited: what this edit stored goes too.
+            await deps.store.remove(deps.edited_bucket, video.edited_key)
+            await deps.store.remove(deps.edited_bucket, video.poster_key)
         log.info("video_edit_superseded", video_id=video.video_id)  # another worker finished first, or deleted
         return
     deps.notify(VIDEOS, video.video_id)
