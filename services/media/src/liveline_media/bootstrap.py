@@ -7,6 +7,7 @@ uploaded videos. With `RUN_WORKER=true` (the default, as in `make run`) the API 
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -70,7 +71,16 @@ def build_dependencies(settings: Settings, db: AsyncDatabase, clock: Clock | Non
     )
 
 
-def _runtime(settings: Settings) -> tuple[ServiceRuntime, handlers.Dependencies]:
+async def check_editing_tools(settings: Settings) -> None:
+    """A worker without ffmpeg or the overlay's font would reject every video: not ready instead."""
+    for tool in ("ffmpeg", "ffprobe"):
+        if shutil.which(tool) is None:
+            raise FileNotFoundError(f"{tool} is not installed")
+    if not settings.overlay_font.is_file():
+        raise FileNotFoundError(f"the overlay font {settings.overlay_font} is missing (Debian: fonts-wqy-zenhei)")
+
+
+def _runtime(settings: Settings, *, editing: bool) -> tuple[ServiceRuntime, handlers.Dependencies]:
     prepared = False
 
     async def check_minio() -> None:
@@ -83,7 +93,10 @@ def _runtime(settings: Settings) -> tuple[ServiceRuntime, handlers.Dependencies]
             prepared = True
         await deps.store.check(settings.edited_bucket)
 
-    runtime = ServiceRuntime.for_service("media", settings, extra_checks={"minio": check_minio})
+    checks = {"minio": check_minio}
+    if editing:
+        checks["ffmpeg"] = lambda: check_editing_tools(settings)
+    runtime = ServiceRuntime.for_service("media", settings, extra_checks=checks)
     deps = build_dependencies(settings, runtime.db, clock=runtime.clock)
     deps.notify = runtime.use_outbox([VIDEOS]).notify
     runtime.use_maintenance(ensure_indexes=deps.videos.ensure_indexes, job=_nothing, interval_s=3600)
@@ -104,7 +117,7 @@ def _add_worker(runtime: ServiceRuntime, settings: Settings, deps: handlers.Depe
 
 
 def build_app(settings: Settings) -> FastAPI:
-    runtime, deps = _runtime(settings)
+    runtime, deps = _runtime(settings, editing=settings.run_worker)
     consumers.register_orders(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
     if settings.run_worker:
         _add_worker(runtime, settings, deps)
@@ -121,6 +134,6 @@ def worker_settings(settings: Settings) -> Settings:
 
 def build_worker_app(settings: Settings) -> FastAPI:
     """Only the editing consumer, and health, readiness and metrics on WORKER_HTTP_PORT."""
-    runtime, deps = _runtime(settings)
+    runtime, deps = _runtime(settings, editing=True)
     _add_worker(runtime, settings, deps)
     return create_app(runtime)
