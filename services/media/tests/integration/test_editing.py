@@ -109,3 +109,21 @@ async def test_mov_and_webm_from_phones_are_published_as_mp4(client, world, tool
         edited = tmp_path / f"{name}.edited.mp4"
         edited.write_bytes(await _download(video["video_url"]))
         assert (tools.probe(edited).video_codec, tools.probe(edited).audio_codec) == ("h264", "aac"), name
+
+
+async def test_the_overlay_is_burnt_into_the_bottom_of_the_picture(client, world, tools, tmp_path):
+    plain = tmp_path / "plain.mp4"
+    tools.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x202080:size=320x240:rate=10", "-t", "1",
+               "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(plain)], cwd=tmp_path, what="plain clip")
+    buyer = customer()
+    uploaded = await upload_file(client, buyer, await world.order(buyer), plain)
+    video = await wait_until_done(client, buyer, uploaded["video_id"])
+    poster = tmp_path / "poster.jpg"
+    poster.write_bytes(await _download(video["poster_url"]))
+    gray = tools.run(["ffmpeg", "-v", "error", "-i", str(poster), "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+                     cwd=tmp_path, what="decode poster").stdout
+    rows = [gray[y * 320:(y + 1) * 320] for y in range(240)]
+    bright = [sum(1 for value in row if value > 180) for row in rows]
+    # The plain dark-blue picture has no bright pixel; the line of white text sits at the bottom.
+    assert sum(bright[:160]) == 0
+    assert sum(bright[200:]) > 10
