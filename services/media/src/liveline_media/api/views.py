@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from liveline_shared.callers import Caller
 from liveline_shared.contracts.videos import PartUrl, Rejection, UploadOut, VideoOut
@@ -24,7 +24,7 @@ def video_out(playable: Playable, caller: Caller | None) -> VideoOut:
     )
 
 
-def upload_out(state: UploadState, url_ttl: timedelta, now) -> UploadOut:  # noqa: ANN001 - a datetime
+def upload_out(state: UploadState, url_ttl: timedelta, now: datetime) -> UploadOut:
     video = state.video
     return UploadOut(
         video_id=video.video_id, status=video.status, size_bytes=video.declared_size, part_size=video.part_size,

@@ -14,6 +14,7 @@ import asyncio
 import shutil
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -68,9 +69,12 @@ async def edit_uploaded_video(event: VideoUploaded, deps: Dependencies) -> None:
              seconds=round(time.monotonic() - started, 3))
 
 
+@dataclass(frozen=True)
 class _Edited:
-    def __init__(self, duration_s: float, width: int, height: int, size_bytes: int) -> None:
-        self.duration_s, self.width, self.height, self.size_bytes = duration_s, width, height, size_bytes
+    duration_s: float
+    width: int
+    height: int
+    size_bytes: int
 
 
 async def _edit(video: Video, scratch: Path, deps: Dependencies) -> Rejection | _Edited:
@@ -113,8 +117,10 @@ async def _edit(video: Video, scratch: Path, deps: Dependencies) -> Rejection | 
     edited = await asyncio.to_thread(deps.ffmpeg.probe, clip)
     if not edited.duration_s or not edited.width or not edited.height:
         return judge_unprobeable("")
-    await deps.store.put_file(deps.edited_bucket, video.poster_key, poster, "image/jpeg")
-    await deps.store.put_file(deps.edited_bucket, video.edited_key, clip, "video/mp4")
+    await asyncio.gather(
+        deps.store.put_file(deps.edited_bucket, video.poster_key, poster, "image/jpeg"),
+        deps.store.put_file(deps.edited_bucket, video.edited_key, clip, "video/mp4"),
+    )
     done = time.monotonic()
     log.info("video_edit_timings", video_id=video.video_id, download_s=round(downloaded - began, 3),
              probe_s=round(encoding - downloaded, 3), ffmpeg_s=round(encoded - encoding, 3),
