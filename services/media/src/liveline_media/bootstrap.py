@@ -72,7 +72,11 @@ def build_dependencies(settings: Settings, db: AsyncDatabase, clock: Clock | Non
 
 
 async def check_editing_tools(settings: Settings) -> None:
-    """A worker without ffmpeg or the overlay's font would reject every video: not ready instead."""
+    """A worker without ffmpeg or the overlay's font would reject every video: not ready instead.
+
+    Checked by the worker process (`python -m liveline_media worker`), whose readiness gates it
+    in a deployment; the API process reports its own dependencies only.
+    """
     for tool in ("ffmpeg", "ffprobe"):
         if shutil.which(tool) is None:
             raise FileNotFoundError(f"{tool} is not installed")
@@ -117,7 +121,7 @@ def _add_worker(runtime: ServiceRuntime, settings: Settings, deps: handlers.Depe
 
 
 def build_app(settings: Settings) -> FastAPI:
-    runtime, deps = _runtime(settings, editing=settings.run_worker)
+    runtime, deps = _runtime(settings, editing=False)
     consumers.register_orders(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
     if settings.run_worker:
         _add_worker(runtime, settings, deps)
