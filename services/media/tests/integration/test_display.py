@@ -19,20 +19,21 @@ from services.media.tests.integration.support import (
 )
 
 
-async def _published(client, world, tools, tmp_path, count: int) -> list[str]:
+async def _published(client, world, tools, tmp_path, count: int) -> list[tuple[str, object]]:
+    """`count` published videos, each of a buyer of its own: (video id, uploader)."""
     clip = tools.make_test_clip(tmp_path / "clip.mp4", seconds=1, width=160, height=120)
-    ids = []
+    published = []
     for _ in range(count):
         buyer = customer()
         video = await upload_file(client, buyer, await world.order(buyer), clip)
         # One after the other, so "newest first" has an order to show.
         assert (await wait_until_done(client, buyer, video["video_id"]))["status"] == "published"
-        ids.append(video["video_id"])
-    return ids
+        published.append((video["video_id"], buyer))
+    return published
 
 
 async def test_a_deals_videos_are_listed_newest_first_page_by_page_and_play_for_anyone(client, world, tools, tmp_path):
-    first, second, third = await _published(client, world, tools, tmp_path, 3)
+    first, second, third = (video_id for video_id, _ in await _published(client, world, tools, tmp_path, 3))
 
     page_one = await client.get(f"/deals/{world.deal_id}/videos", params={"limit": 2}, headers=headers(None))
     page_two = await client.get(f"/deals/{world.deal_id}/videos", params={"limit": 2, "offset": 2}, headers=headers(None))
@@ -52,7 +53,7 @@ async def test_a_deals_videos_are_listed_newest_first_page_by_page_and_play_for_
 
 
 async def test_the_merchants_staff_hide_a_video_with_a_reason_and_show_it_again(client, world, tools, tmp_path):
-    (video_id,) = await _published(client, world, tools, tmp_path, 1)
+    ((video_id, uploader),) = await _published(client, world, tools, tmp_path, 1)
     own_staff, other_staff = staff(world.merchant_id), staff("another-merchant")
 
     refused = await client.post(f"/videos/{video_id}/hide", json={"reason": "not ours"}, headers=headers(other_staff))
@@ -66,6 +67,8 @@ async def test_the_merchants_staff_hide_a_video_with_a_reason_and_show_it_again(
     listed = await client.get(f"/deals/{world.deal_id}/videos", headers=headers(None))
     assert listed.json()["items"] == []
     assert_problem(await client.get(f"/videos/{video_id}", headers=headers(customer())), 404, "video-not-found")
+    told = await client.get(f"/videos/{video_id}", headers=headers(uploader))  # its uploader sees why
+    assert (told.json()["hidden"], told.json()["hidden_reason"]) == (True, "shows another guest's face")
 
     shown = await client.post(f"/videos/{video_id}/unhide", headers=headers(admin()))
     assert shown.status_code == 200 and shown.json()["hidden"] is False

@@ -3,7 +3,11 @@ buyer of a redeemed order, once per order; bad input changes nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
+
+from liveline_shared.events import OrderRefunded
 
 from services.media.tests.integration.support import (
     PART_SIZE,
@@ -12,6 +16,7 @@ from services.media.tests.integration.support import (
     customer,
     headers,
     post_upload,
+    publish,
     put_parts,
     start_upload,
     staff,
@@ -52,6 +57,9 @@ async def test_an_interrupted_upload_resumes_without_sending_finished_parts_agai
     upload = await start_upload(client, buyer, await world.order(buyer), len(data))
     assert upload["part_count"] == 3 and upload["part_size"] == PART_SIZE
     assert [p["part_number"] for p in upload["upload_urls"]] == [1, 2, 3]
+    # Each URL is good for one part of this upload, for at most an hour.
+    first_url = httpx.URL(upload["upload_urls"][0]["url"])
+    assert int(first_url.params["X-Amz-Expires"]) <= 3600 and first_url.params["partNumber"] == "1"
 
     # Part 1 arrives; the network drops in the middle of part 2.
     await put_parts(upload, data, numbers=[1])
@@ -112,6 +120,22 @@ async def test_before_redemption_the_buyer_is_told_to_wait_for_it(client, world,
     refused = await wait_for(known, what="the order to reach media")
     problem = assert_problem(refused, 409, "order-not-redeemed")
     assert "redeemed" in problem["detail"]
+
+
+async def test_a_refunded_order_gets_no_video(client, world, kafka):
+    buyer = customer()
+    order_id = await world.order(buyer, redeemed=False)
+    await publish(kafka, OrderRefunded(
+        order_id=order_id, deal_id=world.deal_id, merchant_id=world.merchant_id, user_id=buyer.account_id,
+        occurred_at=datetime.now(UTC), producer="order", quantity=1, refunded_by=buyer.account_id,
+    ))
+    body = {"order_id": order_id, "size_bytes": 1000, "content_type": "video/mp4"}
+
+    async def settled() -> httpx.Response | None:
+        response = await client.post("/videos", json=body, headers=headers(buyer))
+        return response if response.json()["type"].endswith("order-refunded") else None
+
+    assert_problem(await wait_for(settled, what="the refund to reach media"), 409, "order-refunded")
 
 
 async def test_one_video_per_order_which_its_owner_may_delete_and_upload_again(client, world, tools, tmp_path):
