@@ -179,3 +179,25 @@ async def test_only_the_uploader_resumes_or_completes_an_upload(client, world):
         path = f"/videos/{upload['video_id']}"
         assert_problem(await client.get(f"{path}/upload", headers=headers(intruder)), 404, "video-not-found")
         assert_problem(await client.post(f"{path}/complete", headers=headers(intruder)), 404, "video-not-found")
+
+
+async def test_a_published_video_is_replaced_only_once_its_successor_is_published(client, world, tools, tmp_path):
+    buyer = customer()
+    order_id = await world.order(buyer)
+    clip = tools.make_test_clip(tmp_path / "clip.mp4", seconds=1, width=160, height=120)
+    first = await upload_file(client, buyer, order_id, clip)
+    assert (await wait_until_done(client, buyer, first["video_id"]))["status"] == "published"
+
+    second = await start_upload(client, buyer, order_id, clip.stat().st_size, replace=True)
+    listed = await client.get(f"/deals/{world.deal_id}/videos", headers=headers(None))
+    assert [v["video_id"] for v in listed.json()["items"]] == [first["video_id"]]  # still shown meanwhile
+    await put_parts(second, clip.read_bytes())
+    assert (await client.post(f"/videos/{second['video_id']}/complete", headers=headers(buyer))).status_code == 200
+    assert (await wait_until_done(client, buyer, second["video_id"]))["status"] == "published"
+
+    async def only_the_successor() -> bool:
+        page = await client.get(f"/deals/{world.deal_id}/videos", headers=headers(None))
+        return [v["video_id"] for v in page.json()["items"]] == [second["video_id"]]
+
+    await wait_for(only_the_successor, what="the replaced video to leave the list")
+    assert_problem(await client.get(f"/videos/{first['video_id']}", headers=headers(buyer)), 404, "video-not-found")

@@ -35,6 +35,10 @@ class NewVideoUpload(_Input):
     trim_length_s: float | None = Field(
         default=None, gt=0, le=600, description="Keep this many seconds from the start (at most the published maximum)."
     )
+    replace: bool = Field(
+        default=False,
+        description="Replace the order's published video: it stays shown until this one is published, then goes.",
+    )
 
     @property
     def trim_end_s(self) -> float | None:

@@ -41,6 +41,7 @@ def to_document(video: Video) -> dict[str, Any]:
         "trim_end_s": video.trim_end_s,
         "edit_attempts": 0,
         "hidden": False,
+        "replaces": video.replaces,
     }
 
 
@@ -73,6 +74,7 @@ def from_document(document: dict[str, Any]) -> Video:
         hidden=document.get("hidden", False),
         hidden_reason=document.get("hidden_reason"),
         rejection=Rejection(**rejection) if rejection else None,
+        replaces=document.get("replaces"),
     )
 
 

@@ -208,6 +208,8 @@ class Video:
     hidden: bool = False
     hidden_reason: str | None = None
     rejection: Rejection | None = None
+    # The order's published video this one replaces once it is published itself.
+    replaces: str | None = None
 
     @property
     def raw_key(self) -> str:

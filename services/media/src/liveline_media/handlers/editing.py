@@ -27,11 +27,13 @@ from ..domain.videos import (
     Rejection,
     Video,
     edit_window,
+    edited_key,
     judge_probe,
     judge_size,
     judge_unprobeable,
     output_size,
     overlay_text,
+    poster_key,
     upright_size,
 )
 from .dependencies import Dependencies
@@ -47,6 +49,9 @@ async def edit_uploaded_video(event: VideoUploaded, deps: Dependencies) -> None:
     video = await deps.videos.start_edit(event.video_id, deps.now())
     if video is None:
         log.info("video_edit_skipped", video_id=event.video_id)  # already published, rejected or deleted
+        current = await deps.videos.get(event.video_id)
+        if current is not None and current.status == "published":
+            await _retire_replaced(current, deps)  # in case a crash came between publishing and this
         return
     scratch = deps.scratch_dir / f"edit-{video.video_id}-{uuid.uuid4().hex[:8]}"
     scratch.mkdir(parents=True)
@@ -149,6 +154,17 @@ async def _publish(video: Video, edited: _Edited, deps: Dependencies) -> None:
         log.info("video_edit_superseded", video_id=video.video_id)  # another worker finished first, or deleted
         return
     deps.notify(VIDEOS, video.video_id)
+    await _retire_replaced(published, deps)
+
+
+async def _retire_replaced(video: Video, deps: Dependencies) -> None:
+    """The order's earlier video, which this published one replaces, leaves every list and storage."""
+    if video.replaces is None:
+        return
+    if await deps.videos.delete(video.replaces, deps.now()) is not None:
+        log.info("video_replaced", video_id=video.replaces, by=video.video_id)
+    await deps.store.remove(deps.edited_bucket, edited_key(video.replaces))
+    await deps.store.remove(deps.edited_bucket, poster_key(video.replaces))
 
 
 async def _reject(video: Video, rejection: Rejection, deps: Dependencies) -> None:

@@ -42,6 +42,7 @@ class StartUpload:
     content_type: str
     trim_start_s: float | None = None
     trim_end_s: float | None = None
+    replace: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,16 @@ async def start_upload(command: StartUpload, caller: Caller | None, deps: Depend
         )
     if command.size_bytes > deps.limits.max_upload_bytes:
         raise UploadTooLarge(f"the largest video we take is {deps.limits.max_upload_bytes // 1048576} MB")
+    replaces = None
     if grant.video_id is not None:
         current = await deps.videos.get(grant.video_id)
         if current is not None and current.status in HOLDS_ITS_ORDER:
-            raise VideoExists(
-                f"this order already has video {current.video_id} ({current.status}); "
-                "delete it first to upload another"
-            )
+            if not (command.replace and current.status == "published"):
+                raise VideoExists(
+                    f"this order already has video {current.video_id} ({current.status}); delete it, or "
+                    "once it is published upload another with replace=true"
+                )
+            replaces = current.video_id
 
     video_id = uuid.uuid4().hex
     plan = plan_parts(command.size_bytes, deps.part_size)
@@ -83,6 +87,7 @@ async def start_upload(command: StartUpload, caller: Caller | None, deps: Depend
         deal_id=grant.deal_id, status="uploading", content_type=command.content_type,
         declared_size=command.size_bytes, part_size=plan.part_size, part_count=plan.part_count, upload_id=upload_id,
         visited_at=grant.redeemed_at, created_at=now, trim_start_s=command.trim_start_s, trim_end_s=command.trim_end_s,
+        replaces=replaces,
     )
     # The video exists before the order points at it, so the order never names a missing video.
     await deps.videos.add(video)
