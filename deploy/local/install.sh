@@ -28,8 +28,10 @@ flock -w 3600 9 || die "another install holds $cache/.install.lock"
 install_debian_packages() {
   local missing=()
   command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+  # The CJK-capable font the media service burns its overlay with (merchant names in Chinese).
+  dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || missing+=(fonts-wqy-zenhei)
   [ ${#missing[@]} -eq 0 ] && return
-  command -v apt-get >/dev/null 2>&1 || die "ffmpeg is missing and apt-get is not available: install ffmpeg (with ffprobe) yourself."
+  command -v apt-get >/dev/null 2>&1 || die "${missing[*]} missing and apt-get is not available: install ${missing[*]} yourself."
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   say "installing ${missing[*]} from Debian's packages"

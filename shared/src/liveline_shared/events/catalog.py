@@ -177,8 +177,13 @@ class NotificationCreated(Event):
     queue_as_of: AwareDatetime | None = Field(default=None, description="When that queue size was measured.")
 
 
+VideoRejectionReason = Literal[
+    "not_a_video", "no_video_stream", "empty", "truncated", "too_long", "too_large", "processing_failed"
+]
+
+
 class VideoUploaded(Event):
-    """A buyer's on-site video was received and stored, unedited (S106)."""
+    """A buyer's on-site video arrived whole in the raw-videos bucket, unedited (S106)."""
 
     key_field: ClassVar[str] = "video_id"
     topic: ClassVar[str] = topics.VIDEOS.name
@@ -187,15 +192,19 @@ class VideoUploaded(Event):
 
     video_id: str = Field(description="The video.")
     order_id: str = Field(description="The redeemed order it was filmed for.")
-    user_id: str = Field(description="The uploader.")
+    user_id: str = Field(description="The uploader (the order's buyer).")
     merchant_id: str = Field(description="The merchant filmed.")
+    deal_id: str = Field(description="The deal the order bought.")
     object_key: str = Field(description="Key of the raw video in the raw-videos bucket.")
-    size_bytes: int = Field(ge=1, description="Size of the upload.")
-    content_type: str = Field(description="Media type of the upload, e.g. video/mp4.")
+    size_bytes: int = Field(ge=0, description="Size of the upload.")
+    content_type: str = Field(description="Media type the uploader declared, e.g. video/mp4.")
+    visited_at: AwareDatetime = Field(description="When the order was redeemed: the visit the video shows (UTC).")
+    trim_start_s: float | None = Field(default=None, ge=0, description="Where the uploader wants the clip to start.")
+    trim_end_s: float | None = Field(default=None, gt=0, description="Where the uploader wants the clip to end.")
 
 
 class VideoEdited(Event):
-    """The uploaded video was edited into its display form (S107) and may be shown (S108)."""
+    """The uploaded video was edited into its display form (S107) and is shown (S108)."""
 
     key_field: ClassVar[str] = "video_id"
     topic: ClassVar[str] = topics.VIDEOS.name
@@ -204,16 +213,19 @@ class VideoEdited(Event):
 
     video_id: str = Field(description="The video.")
     order_id: str = Field(description="The order it was filmed for.")
+    user_id: str = Field(description="The uploader, to be told it is online.")
     merchant_id: str = Field(description="The merchant filmed.")
-    object_key: str = Field(description="Key of the edited clip in the edited-videos bucket.")
-    poster_key: str | None = Field(default=None, description="Key of its poster image, if one was made.")
+    deal_id: str = Field(description="The deal the order bought.")
+    object_key: str = Field(description="Key of the edited clip (H.264/AAC MP4) in the edited-videos bucket.")
+    poster_key: str = Field(description="Key of its JPEG poster in the edited-videos bucket.")
     duration_s: float = Field(gt=0, description="Length of the edited clip in seconds.")
-    width: int = Field(gt=0, description="Width of the edited clip in pixels.")
-    height: int = Field(gt=0, description="Height of the edited clip in pixels.")
+    size_bytes: int = Field(gt=0, description="Size of the edited clip.")
+    width: int = Field(gt=0, description="Width of the edited clip in pixels (upright).")
+    height: int = Field(gt=0, description="Height of the edited clip in pixels (upright).")
 
 
 class VideoRejected(Event):
-    """An uploaded video was refused (unreadable, too long, or by a moderator) and is not shown."""
+    """An uploaded video could not be used and is not shown; `detail` says why, for the uploader."""
 
     key_field: ClassVar[str] = "video_id"
     topic: ClassVar[str] = topics.VIDEOS.name
@@ -222,9 +234,10 @@ class VideoRejected(Event):
 
     video_id: str = Field(description="The video.")
     order_id: str = Field(description="The order it was filmed for.")
+    user_id: str = Field(description="The uploader, to be told why.")
     merchant_id: str = Field(description="The merchant.")
-    reason: Literal["unreadable", "too_long", "too_large", "moderation"] = Field(description="Why it was refused.")
-    detail: str = Field(default="", max_length=500, description="A human-readable explanation (no personal data).")
+    reason: VideoRejectionReason = Field(description="Why it was refused, as a stable code.")
+    detail: str = Field(default="", max_length=500, description="A sentence for the uploader (no personal data).")
 
 
 EVENT_TYPES: tuple[type[Event], ...] = (

@@ -31,9 +31,10 @@ _EXAMPLE_VALUES: dict[str, Any] = {
     "estimated_wait_minutes": 40, "kind": "queue_update", "slot_id": _SLOT.slot_id, "queue_as_of": _AT,
     "object_key": "videos/vid-41c2/raw", "size_bytes": 7340032, "content_type": "video/mp4",
     "poster_key": "videos/vid-41c2/poster.jpg", "duration_s": 14.8, "width": 720, "height": 1280,
+    "visited_at": _AT,
     "detail": "",
 }
-_REASONS = {"SlotOffered": "purchase", "VideoRejected": "unreadable"}
+_REASONS = {"SlotOffered": "purchase", "VideoRejected": "too_long"}
 
 
 def example(cls: type[Event]) -> Event:
@@ -42,6 +43,8 @@ def example(cls: type[Event]) -> Event:
         fields["reason"] = _REASONS[cls.__name__]
     if cls.__name__ == "VideoEdited":
         fields["object_key"] = "videos/vid-41c2/edited.mp4"
+    if cls.__name__ == "VideoRejected":
+        fields["detail"] = "The video is 14 min 2 s long; the longest we take is 10 min."
     return cls(
         event_id=uuid.UUID("0f8e2c4a-5b7d-4e1f-9a3c-6d2b8e4f1a70"), occurred_at=_AT,
         producer=_producer(cls), correlation_id="ord-7c1e", **fields,

@@ -10,6 +10,8 @@ from fastapi import APIRouter
 
 from liveline_shared.api_dependencies import internal_api
 
+from .routes import videos
+
 
 def build_router(internal_token: str) -> APIRouter:
-    return internal_api(internal_token, [])
+    return internal_api(internal_token, [videos.router])

@@ -1,0 +1,210 @@
+"""Seconds from "upload complete" to VideoEdited on Kafka, beside the bare ffmpeg command with the
+same output settings on the same clip, in the same run.
+
+    .venv/bin/python bench/media_pipeline.py [--rounds 3] [--seconds 30]
+
+The clip: generated with ffmpeg's lavfi sources, 1920x1080 at 30 fps with a 440 Hz tone, `--seconds`
+long (30 by default), H.264/AAC as a phone would send it. Generating and uploading it is not timed.
+
+liveline: a real order service (for the merchant's name) and media service (API and worker in one
+process, as `make run` starts it) on freshly started Kafka, FerretDB and MinIO. Each round, a new
+order is placed and redeemed on Kafka, the clip is uploaded part by part straight to MinIO on the
+presigned URLs, and the clock runs from POST /videos/{id}/complete (S3 CompleteMultipartUpload,
+VideoUploaded through the outbox) through the worker (download, ffprobe, the one ffmpeg pass,
+ffprobe of the result, poster and clip to MinIO, VideoEdited through the outbox) until a plain
+Kafka consumer reads VideoEdited.
+
+baseline: the ffmpeg command line the worker runs (the media service's own `edit_command`: 720p,
+x264 veryfast, 2 threads, loudnorm, the CJK overlay, the JPEG poster), on the same clip already on
+local disk, timed from start to exit.
+
+Rounds alternate between the two; medians are printed with the ratio (the goal is at most 1.15).
+On a machine shared with other work, ffmpeg's own time swings by tens of percent from one run
+to the next, so the bench also prints what the pipeline adds around its ffmpeg run (the time to
+VideoEdited minus the worker's ffmpeg time, from the worker's `video_edit_timings` log line),
+which that noise does not move.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import median, servers  # noqa: E402
+
+from liveline_devstack.services import ServiceProcess  # noqa: E402
+from liveline_media.adapters.ffmpeg import EditSettings, Ffmpeg  # noqa: E402
+from liveline_media.config import Settings as MediaSettings  # noqa: E402
+from liveline_media.domain.videos import edit_window, output_size, overlay_text, upright_size  # noqa: E402
+from liveline_shared.callers import Caller  # noqa: E402
+from liveline_shared.events import OrderPlaced, OrderRedeemed  # noqa: E402
+from liveline_shared.events.topics import VIDEOS  # noqa: E402
+
+TOKEN = f"bench-{uuid.uuid4().hex}"
+MERCHANT = {"name": "海底捞火锅 Hotpot", "address": "1 Nanjing Rd", "timezone": "Asia/Shanghai", "contact": "+862161234567"}
+DEFAULTS = MediaSettings()
+
+
+def make_clip(folder: Path, seconds: int) -> Path:
+    path = folder / "phone.mp4"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", str(seconds), "-c:v", "libx264",
+         "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
+        check=True, timeout=600,
+    )
+    return path
+
+
+def bare_command(tools: Ffmpeg, clip: Path, folder: Path) -> list[str]:
+    """Exactly what the worker runs for this clip (the same module builds it)."""
+    probe = tools.probe(clip)
+    text = folder / "overlay.txt"
+    text.write_text(overlay_text(MERCHANT["name"], datetime.now(UTC), MERCHANT["timezone"]), encoding="utf-8")
+    assert probe.duration_s is not None
+    settings = EditSettings(
+        width=output_size(*upright_size(probe))[0], height=output_size(*upright_size(probe))[1],
+        window=edit_window(probe.duration_s, None, None, DEFAULTS.max_published_duration_s),
+        has_audio=probe.audio_codec is not None, overlay_text_file=text, font_file=DEFAULTS.overlay_font,
+        x264_preset=DEFAULTS.x264_preset,
+    )
+    return tools.edit_command(clip, folder / "bare.mp4", folder / "bare.jpg", settings)
+
+
+def run_bare(argv: list[str], folder: Path) -> float:
+    began = time.perf_counter()
+    subprocess.run(argv, cwd=folder, check=True, timeout=600, capture_output=True)
+    return time.perf_counter() - began
+
+
+async def redeemed_order(bootstrap: str, merchant_id: str, buyer: Caller) -> str:
+    order_id = uuid.uuid4().hex
+    now = datetime.now(UTC)
+    ids = dict(order_id=order_id, deal_id="bench-deal", merchant_id=merchant_id, user_id=buyer.account_id)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for event in (
+            OrderPlaced(**ids, occurred_at=now, producer="order", quantity=1, amount_minor=9900, currency="CNY",
+                        voucher_valid_from=now, voucher_valid_until=now),
+            OrderRedeemed(**ids, occurred_at=now, producer="order", redeemed_by="bench-staff"),
+        ):
+            await producer.send_and_wait(event.topic, event.to_bytes(), key=event.key.encode())
+    finally:
+        await producer.stop()
+    return order_id
+
+
+async def upload_parts(media: httpx.AsyncClient, buyer: Caller, order_id: str, data: bytes) -> str:
+    body = {"order_id": order_id, "size_bytes": len(data), "content_type": "video/mp4"}
+    deadline = time.monotonic() + 30
+    while (response := await media.post("/videos", json=body, headers=buyer.headers(TOKEN))).status_code != 201:
+        assert response.status_code in (404, 409) and time.monotonic() < deadline, response.text
+        await asyncio.sleep(0.1)  # the redemption is on its way over Kafka
+    upload = response.json()
+    async with httpx.AsyncClient(timeout=120) as storage:
+        for part in upload["upload_urls"]:
+            n = part["part_number"]
+            chunk = data[(n - 1) * upload["part_size"]: n * upload["part_size"]]
+            assert (await storage.put(part["url"], content=chunk)).status_code == 200
+    return upload["video_id"]
+
+
+async def run_liveline(bootstrap: str, media: httpx.AsyncClient, merchant_id: str, data: bytes) -> tuple[float, str]:
+    buyer = Caller(account_id=f"bench-{uuid.uuid4().hex[:8]}", role="customer")
+    video_id = await upload_parts(media, buyer, await redeemed_order(bootstrap, merchant_id, buyer), data)
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await reader.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not reader.partitions_for_topic(VIDEOS.name):
+            assert time.monotonic() < deadline, f"no metadata for {VIDEOS.name}"
+            await reader._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
+        partitions = [TopicPartition(VIDEOS.name, p) for p in reader.partitions_for_topic(VIDEOS.name)]
+        reader.assign(partitions)
+        await reader.seek_to_end(*partitions)
+        for partition in partitions:
+            await reader.position(partition)
+        began = time.perf_counter()
+        completed = await media.post(f"/videos/{video_id}/complete", headers=buyer.headers(TOKEN))
+        assert completed.status_code == 200, completed.text
+        while True:
+            for batch in (await reader.getmany(timeout_ms=100)).values():
+                for record in batch:
+                    event = json.loads(record.value)
+                    if event.get("video_id") == video_id and event["event_type"] in ("VideoEdited", "VideoRejected"):
+                        assert event["event_type"] == "VideoEdited", event
+                        return time.perf_counter() - began, video_id
+    finally:
+        await reader.stop()
+
+
+def worker_timings(log: Path) -> dict[str, dict]:
+    """The worker's `video_edit_timings` log lines (download, probe, ffmpeg, store), by video id."""
+    lines = [json.loads(line) for line in log.read_text().splitlines() if '"video_edit_timings"' in line]
+    return {line["video_id"]: line for line in lines}
+
+
+async def main(rounds: int, seconds: int) -> None:
+    tools = Ffmpeg(threads=DEFAULTS.ffmpeg_threads, timeout_s=600)
+    with tempfile.TemporaryDirectory(prefix="liveline-bench-media-") as scratch, servers() as endpoints:
+        folder = Path(scratch)
+        clip = make_clip(folder, seconds)
+        data = clip.read_bytes()
+        argv = bare_command(tools, clip, folder)
+        order = ServiceProcess("order", endpoints, folder / "logs", environment="test",
+                               extra_env={"LIVELINE_ORDER_INTERNAL_TOKEN": TOKEN, "LIVELINE_ORDER_LOG_LEVEL": "warning"})
+        with order.running():
+            media = ServiceProcess("media", endpoints, folder / "logs", environment="test", extra_env={
+                "LIVELINE_MEDIA_INTERNAL_TOKEN": TOKEN, "LIVELINE_MEDIA_ORDER_URL": order.url,
+                "LIVELINE_MEDIA_LOG_LEVEL": "info", "LIVELINE_MEDIA_SCRATCH_DIR": str(folder / "media-scratch"),
+            })
+            with media.running():
+                made = httpx.post(f"{order.url}/merchants", json=MERCHANT, timeout=30,
+                                  headers=Caller(account_id="bench-admin", role="admin").headers(TOKEN))
+                assert made.status_code == 201, made.text
+                merchant_id = made.json()["merchant_id"]
+                print(f"clip: {seconds} s 1920x1080 30 fps with audio, {len(data) / 1048576:.1f} MB", flush=True)
+                print(f"bare command: {' '.join(argv)}", flush=True)
+                bare, liveline, videos = [], [], []
+                async with httpx.AsyncClient(base_url=media.url, timeout=120) as client:
+                    for number in range(1, rounds + 1):
+                        bare.append(run_bare(argv, folder))
+                        elapsed, video_id = await run_liveline(endpoints.kafka_bootstrap_servers, client, merchant_id, data)
+                        liveline.append(elapsed)
+                        videos.append(video_id)
+                        print(f"round {number}: bare ffmpeg {bare[-1]:.2f} s, "
+                              f"upload complete → VideoEdited {liveline[-1]:.2f} s", flush=True)
+        # Read once the media service has stopped and flushed its log.
+        timings = worker_timings(folder / "logs" / "media.log")
+        ffmpeg_in_worker = [timings[v]["ffmpeg_s"] for v in videos]
+        overhead = [total - inside for total, inside in zip(liveline, ffmpeg_in_worker, strict=True)]
+        phases = ("download_s", "probe_s", "store_s")
+        print()
+        print("worker, median: " + ", ".join(
+            f"{p[:-2]} {median([timings[v][p] for v in videos]):.2f} s" for p in phases
+        ) + f", its ffmpeg {median(ffmpeg_in_worker):.2f} s")
+        print(f"bare single ffmpeg command:            {median(bare):.2f} s (median of {rounds})")
+        print(f"upload complete → VideoEdited:         {median(liveline):.2f} s (median of {rounds})")
+        print(f"ratio liveline / bare:                 {median(liveline) / median(bare):.3f} (goal ≤ 1.15)")
+        print(f"pipeline outside ffmpeg, per round:    {', '.join(f'{o:.2f}' for o in overhead)} s "
+              f"(median {median(overhead):.2f} s: what liveline adds, whatever else loads the machine)")
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=30)
+    args = parser.parse_args()
+    asyncio.run(main(args.rounds, args.seconds))
