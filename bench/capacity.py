@@ -114,7 +114,7 @@ def rows(a: Assumptions, f: Figures) -> list[dict[str, str]]:
          "events/s per core (bench/backbone.py)", None, "KEDA cron pre-scale (a push due at a preset time is no lag)"),
         ("media-worker (edits)", "media-worker", a.uploads_per_hour / 3600, "uploads/s", 1 / f.edit_core_s,
          f"edits/s per core ({f.clip_s:g} s clip, bench/transcode.py)", "liveline.videos.v1",
-         "KEDA: lag of `media-transcode`"),
+         "KEDA: lag of `media-editing`"),
     ]
     table = []
     for part, deployment, load, unit, per_core, basis, topic, scaler in parts:

@@ -21,7 +21,9 @@ from tests.deploy.k8s import K8S, OVERLAYS, SERVICE_OF, container, of_kind, rend
 # ticks, the slots service offers slot lists (for orders and missed slots) and keeps a history
 # of queue ticks. The media worker's and the notifier's are assumed until their consumers land.
 CONSUMER_GROUPS = {
-    "media-worker": {("media-transcode", "liveline.videos.v1")},
+    # As services/media/src/liveline_media/consumers.py registers them.
+    "media": {("media-orders", "liveline.orders.v1")},
+    "media-worker": {("media-editing", "liveline.videos.v1")},
     "queue-notifier": {
         ("queue-notifier", "liveline.orders.v1"),
         ("queue-notifier-slots", "liveline.slots.v1"),
@@ -32,7 +34,8 @@ CONSUMER_GROUPS = {
               ("slots-history", "liveline.queue-ticks.v1")},
 }
 # Who calls whom over HTTP inside the namespace; nothing else may connect.
-CALLS = {"gateway": {"order", "slots", "queue-notifier", "media"}, "slots": {"order"}}
+CALLS = {"gateway": {"order", "slots", "queue-notifier", "media"}, "slots": {"order"}, "media": {"order"},
+         "media-worker": {"order"}}
 
 
 def shutdown_budget_s(main: dict[str, Any]) -> float:
@@ -51,7 +54,7 @@ def docs(request) -> list[dict[str, Any]]:
 def test_every_service_has_a_deployment_and_a_service_and_the_media_worker_its_own_deployment(docs):
     assert set(of_kind(docs, "Deployment")) == {*SERVICES, "media-worker"}
     assert set(of_kind(docs, "Service")) == set(SERVICES)
-    assert container(of_kind(docs, "Deployment")["media-worker"])["args"] == ["python", "-m", "liveline_media.worker"]
+    assert container(of_kind(docs, "Deployment")["media-worker"])["args"] == ["python", "-m", "liveline_media", "worker"]
 
 
 def test_every_container_is_probed_bounded_hardened_and_given_time_to_shut_down(docs):
@@ -128,18 +131,19 @@ def test_the_gateway_scales_on_cpu_and_every_consumer_deployment_on_its_consumer
 def test_every_consumer_group_a_service_registers_is_scaled_with_the_deployment_that_runs_it():
     result = run([sys.executable, "-m", "liveline_devstack.asyncapi", "--consumer-groups"], timeout=120)
     assert result.returncode == 0, result.stderr
-    registered = {service: {tuple(pair) for pair in pairs} for service, pairs in json.loads(result.stdout).items()}
-    assert registered["slots"], "the slots service registers consumer groups; nothing was compared"
+    registered = {process: {tuple(pair) for pair in pairs} for process, pairs in json.loads(result.stdout).items()}
+    assert registered["liveline_slots"], "the slots service registers consumer groups; nothing was compared"
     docs = rendered("prod")
-    running = {container(d)["args"][-1]: name for name, d in of_kind(docs, "Deployment").items()}
+    # `python -m <module> [argument]`: the process a Deployment runs.
+    running = {" ".join(container(d)["args"][2:]): name for name, d in of_kind(docs, "Deployment").items()}
     scaled = {
         s["spec"]["scaleTargetRef"]["name"]: {
             (t["metadata"]["consumerGroup"], t["metadata"]["topic"]) for t in s["spec"]["triggers"] if t["type"] == "kafka"
         }
         for s in of_kind(docs, "ScaledObject").values()
     }
-    for service, groups in registered.items():
-        deployment = running[module(service)]
+    for process, groups in registered.items():
+        deployment = running[process]
         assert groups <= scaled.get(deployment, set()), (deployment, groups - scaled.get(deployment, set()))
 
 

@@ -31,13 +31,13 @@ once: deduplicate by event_id. Ordering holds per key. Keys, retention, compacti
 docs/events.md; JSON Schemas: shared/schemas/."""
 
 
-def service_broker(service: str) -> KafkaBroker:
-    """The broker `service`'s bootstrap builds, with its consumers registered (not started)."""
+def service_broker(service: str, build: str = "build_app", **settings_overrides: Any) -> KafkaBroker:
+    """The broker `service`'s bootstrap builds (with `build`), its consumers registered (not started)."""
     package = "liveline_" + service.replace("-", "_")
     settings = importlib.import_module(f"{package}.config").Settings(
-        environment="test", kafka_bootstrap_servers=BOOTSTRAP_SERVERS
+        environment="test", kafka_bootstrap_servers=BOOTSTRAP_SERVERS, **settings_overrides
     )
-    app = importlib.import_module(f"{package}.bootstrap").build_app(settings)
+    app = getattr(importlib.import_module(f"{package}.bootstrap"), build)(settings)
     return app.state.runtime.broker
 
 
@@ -93,12 +93,15 @@ def render() -> str:
 
 
 def consumer_groups() -> dict[str, list[list[str]]]:
-    """Per service, the (consumer group, topic) pairs its bootstrap registers; the deployment
-    checks compare them with the KEDA scalers."""
+    """Per process, named by its command (`<module> [argument]`, as `python -m` runs it), the
+    (consumer group, topic) pairs it registers; the deployment checks compare them with the KEDA
+    scalers. The media API runs without its worker there: the worker is a process of its own."""
+    brokers = {"liveline_" + service.replace("-", "_"): service_broker(service) for service in SERVICES}
+    brokers["liveline_media"] = service_broker("media", run_worker=False)
+    brokers["liveline_media worker"] = service_broker("media", "build_worker_app")
     return {
-        service: sorted([sub.group_id, topic] for sub in service_broker(service).subscribers
-                        for topic in sub.topic_names_for_subscribe)
-        for service in SERVICES
+        process: sorted([sub.group_id, topic] for sub in broker.subscribers for topic in sub.topic_names_for_subscribe)
+        for process, broker in brokers.items()
     }
 
 

@@ -45,8 +45,6 @@ class Settings(ServiceSettings):
     # This process also edits videos (consumes VideoUploaded). `python -m liveline_media worker`
     # starts a process that only edits; a deployment with separate workers sets this to false.
     run_worker: bool = True
-    # Names of the consumer groups: <prefix>.orders and <prefix>.editing.
-    consumer_group_prefix: str = "media"
     worker_http_port: int = 8105
     # Attempts of one video's edit before it ends as VideoRejected (processing_failed).
     edit_attempts: int = Field(default=3, ge=1)

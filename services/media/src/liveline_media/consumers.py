@@ -17,25 +17,29 @@ from liveline_shared.events.topics import ORDERS, VIDEOS
 from . import handlers
 
 
-def register_orders(broker: KafkaBroker, db: AsyncDatabase, deps: handlers.Dependencies, *, group_prefix: str) -> None:
+ORDERS_CONSUMER = "media-orders"
+EDITING_CONSUMER = "media-editing"
+
+
+def register_orders(broker: KafkaBroker, db: AsyncDatabase, deps: handlers.Dependencies, *, group_prefix: str = "") -> None:
     async def on_order_event(event: Event) -> None:
         await handlers.record_order_event(event, deps)
 
     register_consumer(
-        broker, name=f"{group_prefix}.orders", topic=ORDERS, db=db, handler=on_order_event,
+        broker, name=group_prefix + ORDERS_CONSUMER, topic=ORDERS, db=db, handler=on_order_event,
         event_types={"OrderPlaced", "OrderRedeemed", "OrderRefunded"},
     )
 
 
 def register_editing(
-    broker: KafkaBroker, db: AsyncDatabase, deps: handlers.Dependencies, *, group_prefix: str, edit_timeout_s: float
+    broker: KafkaBroker, db: AsyncDatabase, deps: handlers.Dependencies, *, group_prefix: str = "", edit_timeout_s: float
 ) -> None:
     async def on_video_uploaded(event: Event) -> None:
         assert isinstance(event, VideoUploaded)
         await handlers.edit_uploaded_video(event, deps)
 
     register_consumer(
-        broker, name=f"{group_prefix}.editing", topic=VIDEOS, db=db, handler=on_video_uploaded,
+        broker, name=group_prefix + EDITING_CONSUMER, topic=VIDEOS, db=db, handler=on_video_uploaded,
         event_types={"VideoUploaded"}, handler_timeout_s=edit_timeout_s,
         # One more try than the edit allows: the last one ends the video as VideoRejected instead
         # of raising, so an edit that keeps failing is rejected, never dead-lettered.

@@ -45,7 +45,7 @@ def media_env(order_service) -> dict[str, str]:
         "LIVELINE_MEDIA_RAW_BUCKET": f"test-raw-{suffix()}",
         "LIVELINE_MEDIA_EDITED_BUCKET": f"test-edited-{suffix()}",
         "LIVELINE_MEDIA_RAW_RETENTION_DAYS": "3",
-        "LIVELINE_MEDIA_CONSUMER_GROUP_PREFIX": f"test-media-{suffix()}",
+        "LIVELINE_MEDIA_CONSUMER_GROUP_PREFIX": f"test-media-{suffix()}-",
         "LIVELINE_MEDIA_UPLOAD_PART_SIZE": str(PART_SIZE),
         "LIVELINE_MEDIA_MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
         "LIVELINE_MEDIA_MAX_RAW_DURATION_S": str(MAX_RAW_DURATION_S),

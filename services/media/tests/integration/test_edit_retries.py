@@ -21,7 +21,7 @@ def media_without_order_service(stack_endpoints, media_env) -> Iterator[ServiceP
     env = {
         **media_env,
         "LIVELINE_MEDIA_MONGO_DATABASE": database_name("media_retries"),
-        "LIVELINE_MEDIA_CONSUMER_GROUP_PREFIX": f"test-media-retries-{suffix()}",
+        "LIVELINE_MEDIA_CONSUMER_GROUP_PREFIX": f"test-media-retries-{suffix()}-",
         "LIVELINE_MEDIA_ORDER_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
         "LIVELINE_MEDIA_ORDER_TIMEOUT_S": "1",
     }

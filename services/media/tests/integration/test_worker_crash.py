@@ -38,7 +38,7 @@ def crash_env(media_env, tmp_path) -> dict[str, str]:
     return {
         **media_env,
         "LIVELINE_MEDIA_MONGO_DATABASE": database_name("media_crash"),
-        "LIVELINE_MEDIA_CONSUMER_GROUP_PREFIX": f"test-media-crash-{suffix()}",
+        "LIVELINE_MEDIA_CONSUMER_GROUP_PREFIX": f"test-media-crash-{suffix()}-",
         "LIVELINE_MEDIA_SCRATCH_DIR": str(tmp_path / "scratch"),
         # Slow enough to be caught in the middle.
         "LIVELINE_MEDIA_X264_PRESET": "medium",
