@@ -115,6 +115,10 @@ _GENERIC = {
 ServiceError = TypeVar("ServiceError", bound=Exception)
 # Answers that say "try again in a second": nothing is wrong with the request.
 TRY_AGAIN = {"Retry-After": "1"}
+# A service this one calls did not answer (the cause is in the log, not in the answer).
+UPSTREAM_UNAVAILABLE = Problem(
+    503, "upstream-unavailable", "A service behind this one did not answer", "Try again shortly.", headers=TRY_AGAIN
+)
 
 
 def answer_errors(app: FastAPI, error_type: type[ServiceError], to_problem: Callable[[ServiceError], Problem]) -> None:

@@ -108,7 +108,7 @@ def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int]
     ports = {name: (ports or {}).get(name) or free_port() for name in only}
     # Who calls whom: the gateway every service, the slots and media services the order service (merchants).
     upstream = {"order": "ORDER_URL", "slots": "SLOTS_URL", "queue-notifier": "QUEUE_NOTIFIER_URL", "media": "MEDIA_URL"}
-    callers = {"gateway": upstream, "slots": {"order": "ORDER_URL"}, "media": {"order": "ORDER_URL"}}
+    callers = {"gateway": upstream, "slots": {"order": "ORDER_URL"}, "queue-notifier": {"order": "ORDER_URL"}, "media": {"order": "ORDER_URL"}}
     env_of = {
         caller: {
             f"{env_prefix(caller)}{setting}": f"http://127.0.0.1:{ports[name]}"

@@ -1,15 +1,56 @@
-"""The only place where the queue-notifier service builds its clients and wires them together."""
+"""The only place where the queue-notifier builds its clients and wires them together."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from datetime import timedelta
 
+from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
+
+from liveline_shared.clock import Clock, SystemClock
+from liveline_shared.merchant_directory import OrderServiceMerchants
 from liveline_shared.service import ServiceRuntime, create_app
 
+from . import consumers, handlers
+from .adapters.busyness import BusynessRepository
+from .adapters.queues import COLLECTION as LIVE_QUEUES
+from .adapters.queues import QueuesRepository
+from .adapters.zones import ZonesRepository
 from .api import build_router
+from .api.problems import install_queue_problems
 from .config import Settings
+
+
+def build_dependencies(settings: Settings, db: AsyncDatabase, merchants: handlers.dependencies.MerchantDirectory,
+                       clock: Clock | None = None) -> handlers.Dependencies:
+    timeout_s = settings.mongo_timeout_s
+    return handlers.Dependencies(
+        queues=QueuesRepository(db, timeout_s),
+        busyness=BusynessRepository(db, timeout_s),
+        zones=ZonesRepository(db, timeout_s),
+        merchants=merchants,
+        clock=clock or SystemClock(),
+        heartbeat_every=timedelta(seconds=settings.heartbeat_interval_s),
+        stale_after=timedelta(seconds=settings.stale_after_s),
+    )
+
+
+async def ensure_indexes() -> None:
+    # Every read and write is by `_id`; the heartbeat reads only `active_queues`, the merchants
+    # with parties waiting.
+    return None
 
 
 def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("queue-notifier", settings)
-    return create_app(runtime, routers=[build_router(settings.internal_token.get_secret_value())])
+    merchants = OrderServiceMerchants(settings.order_url, settings.internal_token.get_secret_value(), settings.order_timeout_s)
+    runtime.on_shutdown.append(merchants.close)
+    deps = build_dependencies(settings, runtime.db, merchants, clock=runtime.clock)
+    deps.notify = runtime.use_outbox([LIVE_QUEUES]).notify
+    consumers.register(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
+    runtime.use_maintenance(ensure_indexes=ensure_indexes, job=lambda: handlers.heartbeat(deps),
+                            interval_s=settings.heartbeat_check_s)
+    app = create_app(runtime, routers=[build_router(settings.internal_token.get_secret_value())], version="1")
+    install_queue_problems(app)
+    app.state.dependencies = deps
+    return app

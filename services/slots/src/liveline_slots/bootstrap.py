@@ -14,7 +14,7 @@ from . import consumers, handlers
 from .adapters.capacity import CapacityRepository
 from .adapters.choices import ChoicesInProgress
 from .adapters.history import HistoryRepository
-from .adapters.merchants import OrderServiceMerchants
+from liveline_shared.merchant_directory import OrderServiceMerchants
 from .adapters.offers import COLLECTION as ORDER_SLOTS
 from .adapters.offers import OffersRepository
 from .adapters.policies import PoliciesRepository

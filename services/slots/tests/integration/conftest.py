@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from liveline_devstack.pytest_plugin import TEST_STATE
 from liveline_devstack.services import ServiceProcess
 from liveline_shared.clock import ManualClock
-from liveline_slots.adapters.merchants import OrderServiceMerchants
+from liveline_shared.merchant_directory import OrderServiceMerchants
 from liveline_slots.bootstrap import build_dependencies
 from liveline_slots.config import Settings
 from services.slots.tests.integration.support import INTERNAL_TOKEN

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
 from liveline_shared.callers import Caller
-from liveline_shared.events import Event, OrderPlaced
-from liveline_shared.problems import PROBLEM_BASE, PROBLEM_JSON
+from liveline_shared.events import OrderPlaced
 from tests.callers import admin, customer, staff  # noqa: F401 - the tests take them from here
 from tests.random_refs import suffix
+from tests.service_tests import assert_problem, publish  # noqa: F401 - the tests take them from here
+from tests.service_tests import new_merchant as merchant_in
 
 INTERNAL_TOKEN = f"slots-tests-{uuid.uuid4().hex}"
 
@@ -24,25 +24,8 @@ def headers(caller: Caller | None) -> dict[str, str]:
     return caller.headers(INTERNAL_TOKEN) if caller else {"X-Liveline-Internal-Token": INTERNAL_TOKEN}
 
 
-
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers
-    body = response.json()
-    assert body["type"] == PROBLEM_BASE + slug, body
-    return body
-
-
 async def new_merchant(order_client: httpx.AsyncClient, timezone: str = "Asia/Shanghai") -> str:
-    response = await order_client.post(
-        "/merchants",
-        json={"name": f"Noodles {suffix()}", "address": "1 Nanjing Rd", "timezone": timezone, "contact": "+862161234567"},
-        headers=headers(admin()),
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["merchant_id"]
+    return await merchant_in(order_client, INTERNAL_TOKEN, timezone)
 
 
 def order_placed(merchant_id: str, buyer: Caller, *, at: datetime | None = None, valid_days: int = 90,
@@ -53,12 +36,6 @@ def order_placed(merchant_id: str, buyer: Caller, *, at: datetime | None = None,
         merchant_id=merchant_id, user_id=buyer.account_id, quantity=1, amount_minor=9900, currency="CNY",
         voucher_valid_from=at - timedelta(minutes=1), voucher_valid_until=at + timedelta(days=valid_days),
     )
-
-
-async def publish(producer: AIOKafkaProducer, *events: Event) -> None:
-    for event in events:
-        await producer.send_and_wait(event.topic, event.to_bytes(), key=event.key.encode(),
-                                     headers=[(k, v.encode()) for k, v in event.headers().items()])
 
 
 async def offer_of(client: httpx.AsyncClient, order_id: str, caller: Caller, *, deadline_s: float = 30,

@@ -157,6 +157,18 @@ class QueueTick(Event):
     waiting_parties: int = Field(ge=0, description="Parties waiting for a table.")
     waiting_people: int = Field(ge=0, description="People in those parties.")
     estimated_wait_minutes: int | None = Field(default=None, ge=0, description="Estimated wait for a new party, if known.")
+    estimated_wait_low_minutes: int | None = Field(
+        default=None, ge=0, description="Low end (p25) of the estimated wait for a party joining now, in minutes."
+    )
+    estimated_wait_high_minutes: int | None = Field(
+        default=None, ge=0, description="High end (p75) of the estimated wait for a party joining now, in minutes."
+    )
+    enough_history: bool | None = Field(
+        default=None, description="False when the estimate rests on too little recent history to trust."
+    )
+    longest_wait_minutes: int | None = Field(default=None, ge=0, description="How long the longest-waiting party has waited.")
+    calling_ticket: str | None = Field(default=None, max_length=8, description="The ticket being called (e.g. A012).")
+    heartbeat: bool = Field(default=False, description="True for a periodic repeat while parties wait, not a change.")
 
 
 class NotificationCreated(Event):

@@ -1,4 +1,4 @@
-"""The queue-notifier service's internal HTTP API (health, readiness and metrics come from liveline_shared).
+"""The queue-notifier's internal HTTP API (health, readiness and metrics come from liveline_shared).
 
 Only the gateway calls it: every route needs the shared internal token, and reads the caller
 from the headers the gateway sets (liveline_shared.callers). One module per resource in routes/.
@@ -10,6 +10,8 @@ from fastapi import APIRouter
 
 from liveline_shared.api_dependencies import internal_api
 
+from .routes import queues
+
 
 def build_router(internal_token: str) -> APIRouter:
-    return internal_api(internal_token, [])
+    return internal_api(internal_token, [queues.router])

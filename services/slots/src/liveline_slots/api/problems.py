@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from liveline_shared.problems import TRY_AGAIN, Problem, answer_errors
+from liveline_shared.merchant_directory import MerchantDirectoryUnavailable
+from liveline_shared.problems import TRY_AGAIN, UPSTREAM_UNAVAILABLE, Problem, answer_errors
 
 from ..domain import errors
 from ..handlers.offers import OrderChangedMeanwhile
@@ -22,18 +23,18 @@ _PROBLEMS: dict[type[errors.SlotsError], tuple[int, str, str]] = {
     errors.ChoiceLocked: (409, "choice-locked", "The first chosen slot has started"),
     errors.ChoiceInProgress: (409, "choice-in-progress", "Another choice for this order is being made"),
     OrderChangedMeanwhile: (409, "order-changed", "The order's slots changed meanwhile"),
-    errors.MerchantDirectoryUnavailable: (503, "upstream-unavailable", "A service behind this one did not answer"),
 }
-_RETRYABLE = (errors.ChoiceInProgress, OrderChangedMeanwhile, errors.MerchantDirectoryUnavailable)
+_RETRYABLE = (errors.ChoiceInProgress, OrderChangedMeanwhile)
 
 
 def problem_for(error: errors.SlotsError) -> Problem:
     status, slug, title = next(_PROBLEMS[cls] for cls in type(error).__mro__ if cls in _PROBLEMS)
     headers = dict(TRY_AGAIN) if isinstance(error, _RETRYABLE) else None
     # Not-found answers say no more than their title: nothing about an object that is not the caller's.
-    quiet = isinstance(error, errors.OfferNotFound | errors.MerchantNotFound | errors.MerchantDirectoryUnavailable)
+    quiet = isinstance(error, errors.OfferNotFound | errors.MerchantNotFound)
     return Problem(status, slug, title, "" if quiet else str(error), headers=headers)
 
 
 def install_slots_problems(app: FastAPI) -> None:
     answer_errors(app, errors.SlotsError, problem_for)
+    answer_errors(app, MerchantDirectoryUnavailable, lambda _: UPSTREAM_UNAVAILABLE)

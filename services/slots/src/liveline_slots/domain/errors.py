@@ -53,8 +53,3 @@ class ChoiceLocked(SlotsError):
 
 class ChoiceInProgress(SlotsError):
     """Another choice for the same order is being made right now."""
-
-
-class MerchantDirectoryUnavailable(ConnectionError, SlotsError):
-    """The order service, which knows merchants' time zones, did not answer. A ConnectionError,
-    so a consumer retries the event later instead of dead-lettering it."""

@@ -1,5 +1,6 @@
-"""Merchants' time zones, from the order service that owns merchants (its internal GET
-/merchants/{id}). Asked once per merchant: the answer becomes the merchant's default policy."""
+"""Merchants' time zones, asked of the order service that owns merchants (its internal
+`GET /merchants/{id}`). A service that needs a merchant's local day or meal periods asks once
+and keeps the answer with its own data."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from urllib.parse import quote
 
 import httpx
 
-from liveline_shared.callers import TOKEN_HEADER
+from .callers import TOKEN_HEADER
 
-from ..domain.errors import MerchantDirectoryUnavailable
+
+class MerchantDirectoryUnavailable(ConnectionError):
+    """The order service did not answer. A ConnectionError, so a consumer retries the event later
+    instead of dead-lettering it, and the API answers 503."""
 
 
 class OrderServiceMerchants:

@@ -1,0 +1,31 @@
+"""How the queue-notifier's domain errors read as problem documents: one stable slug per error."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from liveline_shared.merchant_directory import MerchantDirectoryUnavailable
+from liveline_shared.problems import TRY_AGAIN, UPSTREAM_UNAVAILABLE, Problem, answer_errors
+
+from ..domain import errors
+
+_PROBLEMS: dict[type[errors.QueueError], tuple[int, str, str]] = {
+    errors.Forbidden: (403, "forbidden", "Not allowed"),
+    errors.InvalidParty: (422, "invalid-party", "The party is not valid"),
+    errors.MerchantNotFound: (404, "merchant-not-found", "No such merchant"),
+    errors.PartyNotFound: (404, "party-not-found", "No such party in this waitlist"),
+    errors.PartyAlreadyLeft: (409, "party-already-left", "The party has left the waitlist"),
+    errors.QueueBusy: (409, "queue-busy", "The waitlist changed meanwhile"),
+}
+
+
+def problem_for(error: errors.QueueError) -> Problem:
+    status, slug, title = next(_PROBLEMS[cls] for cls in type(error).__mro__ if cls in _PROBLEMS)
+    headers = dict(TRY_AGAIN) if isinstance(error, errors.QueueBusy) else None
+    quiet = isinstance(error, errors.MerchantNotFound | errors.PartyNotFound)
+    return Problem(status, slug, title, "" if quiet else str(error), headers=headers)
+
+
+def install_queue_problems(app: FastAPI) -> None:
+    answer_errors(app, errors.QueueError, problem_for)
+    answer_errors(app, MerchantDirectoryUnavailable, lambda _: UPSTREAM_UNAVAILABLE)

@@ -1,0 +1,40 @@
+"""What the queue-notifier refuses, in the domain's words (api/problems.py gives each its HTTP form)."""
+
+from __future__ import annotations
+
+
+class QueueError(Exception):
+    """The base of every refusal the queue-notifier explains to its caller."""
+
+
+class Forbidden(QueueError):
+    """The caller may not run this merchant's waitlist."""
+
+
+class InvalidParty(QueueError):
+    """A party's size or details break a rule."""
+
+
+class MerchantNotFound(QueueError):
+    pass
+
+
+class PartyNotFound(QueueError):
+    """No such party in this merchant's waitlist today."""
+
+
+class PartyAlreadyLeft(QueueError):
+    """The party was seated, marked no-show or cancelled already."""
+
+    def __init__(self, ticket: str, outcome: str) -> None:
+        super().__init__(f"party {ticket} was already {outcome.replace('_', '-')}")
+        self.outcome = outcome
+
+
+class QueueBusy(QueueError):
+    """Too many changes to this waitlist at once; the change was not made. Try again."""
+
+
+class MerchantDirectoryUnavailable(ConnectionError, QueueError):
+    """The order service, which knows merchants' time zones, did not answer. A ConnectionError,
+    so a consumer retries the event later instead of dead-lettering it."""

@@ -1,0 +1,41 @@
+"""What every handler is given (built in bootstrap.py) and the access rules they share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from liveline_shared.callers import Caller
+from liveline_shared.clock import Clock, to_millis
+
+from ..adapters.busyness import BusynessRepository
+from ..adapters.queues import QueuesRepository
+from ..adapters.zones import ZonesRepository
+
+
+class MerchantDirectory(Protocol):
+    async def timezone(self, merchant_id: str) -> str | None: ...
+
+
+@dataclass
+class Dependencies:
+    queues: QueuesRepository
+    busyness: BusynessRepository
+    zones: ZonesRepository
+    merchants: MerchantDirectory
+    clock: Clock
+    # Tells the outbox relay that a queue has events to publish (relay.notify).
+    notify: Callable[[str, Any], None] = lambda collection, document_id: None
+    # While parties wait, a QueueTick at least this often even without a change.
+    heartbeat_every: timedelta = timedelta(seconds=60)
+    # An external queue system's figures older than this are shown as stale.
+    stale_after: timedelta = timedelta(minutes=10)
+
+    def now(self) -> datetime:
+        return to_millis(self.clock.now())
+
+
+def runs_waitlist(caller: Caller | None, merchant_id: str) -> bool:
+    return caller is not None and (caller.is_admin or caller.is_staff_of(merchant_id))

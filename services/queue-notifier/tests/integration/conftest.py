@@ -1,0 +1,88 @@
+"""A real queue-notifier process (and the order service it asks for merchants' time zones) on the
+session's FerretDB and Kafka, and clients that talk to them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from liveline_devstack.pytest_plugin import TEST_STATE
+from liveline_devstack.services import ServiceProcess
+from tests.queue_support import INTERNAL_TOKEN
+from tests.random_refs import database_name, suffix
+
+
+@pytest.fixture(scope="session")
+def queue_order_service(stack_endpoints) -> Iterator[ServiceProcess]:
+    process = ServiceProcess(
+        "order", stack_endpoints, TEST_STATE / "queue-tests", environment="test", internal_token=INTERNAL_TOKEN,
+        extra_env={"LIVELINE_ORDER_MONGO_DATABASE": database_name("queue_order"), "LIVELINE_ORDER_LOG_LEVEL": "warning"},
+    )
+    with process.running():
+        yield process
+
+
+@pytest.fixture(scope="session")
+def queue_database() -> str:
+    return database_name("queue")
+
+
+def queue_process(stack_endpoints, order: ServiceProcess, database: str, name: str, group_prefix: str) -> ServiceProcess:
+    """A queue-notifier on `database` with consumer groups of its own, and a 2 s heartbeat."""
+    return ServiceProcess(
+        "queue-notifier", stack_endpoints, TEST_STATE / "queue-tests" / name, environment="test",
+        internal_token=INTERNAL_TOKEN,
+        extra_env={
+            "LIVELINE_QUEUE_NOTIFIER_MONGO_DATABASE": database, "LIVELINE_QUEUE_NOTIFIER_ORDER_URL": order.url,
+            "LIVELINE_QUEUE_NOTIFIER_CONSUMER_GROUP_PREFIX": group_prefix,
+            "LIVELINE_QUEUE_NOTIFIER_HEARTBEAT_INTERVAL_S": "2", "LIVELINE_QUEUE_NOTIFIER_HEARTBEAT_CHECK_S": "0.5",
+        },
+    )
+
+
+@pytest.fixture(scope="session")
+def queue_group_prefix() -> str:
+    return f"test-{suffix()}-"
+
+
+@pytest.fixture(scope="session")
+def queue_service(stack_endpoints, queue_order_service, queue_database, queue_group_prefix) -> Iterator[ServiceProcess]:
+    with queue_process(stack_endpoints, queue_order_service, queue_database, "main", queue_group_prefix).running() as process:
+        yield process
+
+
+@pytest.fixture
+async def order_client(queue_order_service) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=queue_order_service.url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+async def client(queue_service) -> AsyncIterator[httpx.AsyncClient]:
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    async with httpx.AsyncClient(base_url=queue_service.url, timeout=60, limits=limits) as http:
+        yield http
+
+
+@pytest.fixture
+async def db(stack_endpoints, queue_database) -> AsyncIterator[AsyncDatabase]:
+    mongo: AsyncMongoClient = AsyncMongoClient(stack_endpoints.mongo_url, tz_aware=True, timeoutMS=10_000)
+    try:
+        yield mongo[queue_database]
+    finally:
+        await mongo.close()
+
+
+@pytest.fixture
+async def producer(stack_endpoints) -> AsyncIterator[AIOKafkaProducer]:
+    kafka = AIOKafkaProducer(bootstrap_servers=stack_endpoints.kafka_bootstrap_servers, acks="all", enable_idempotence=True)
+    await kafka.start()
+    try:
+        yield kafka
+    finally:
+        await kafka.stop()
