@@ -86,3 +86,13 @@ async def producer(stack_endpoints) -> AsyncIterator[AIOKafkaProducer]:
         yield kafka
     finally:
         await kafka.stop()
+
+
+@pytest.fixture
+def another_queue_process(stack_endpoints, queue_order_service):
+    """Makes a queue-notifier process of a test's own (database, log folder name, group prefix)."""
+
+    def make(database: str, name: str, group_prefix: str) -> ServiceProcess:
+        return queue_process(stack_endpoints, queue_order_service, database, name, group_prefix)
+
+    return make
