@@ -72,9 +72,10 @@ max-steps = 8
 #   idempotency-key-reused, as the IETF draft on the header says), and generated keys repeat;
 # - a slot policy: its meal periods must not overlap and each must start before it ends, and its
 #   time zone must be one the server knows;
-# - a choice of slots: each slot id must be one of the order's current offer (422 slot-not-offered).
+# - a choice of slots: each slot id must be one of the order's current offer (422 slot-not-offered);
+# - a walk-in party: its name must not be only spaces (422 invalid-party).
 [[operations]]
-include-operation-id = ["create_deal", "change_deal", "create_merchant", "place_order", "put_slot_policy", "choose_slots"]
+include-operation-id = ["create_deal", "change_deal", "create_merchant", "place_order", "put_slot_policy", "choose_slots", "add_party"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
 
 # Half the time, the ids of a world this test made (below), so that answers other than 404

@@ -34,7 +34,8 @@ CONSUMER_GROUPS = {
               ("slots-history", "liveline.queue-ticks.v1")},
 }
 # Who calls whom over HTTP inside the namespace; nothing else may connect.
-CALLS = {"gateway": {"order", "slots", "queue-notifier", "media"}, "slots": {"order"}, "media": {"order"},
+CALLS = {"gateway": {"order", "slots", "queue-notifier", "media"}, "slots": {"order"}, "queue-notifier": {"order"},
+         "media": {"order"},
          "media-worker": {"order"}}
 
 
