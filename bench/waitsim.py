@@ -2,7 +2,7 @@
 wait, beside the figure restaurant waitlists quote (parties ahead x recent mean seating interval)
 in the same run.
 
-    .venv/bin/python bench/waitsim.py [--services 30] [--first-seed 1]
+    .venv/bin/python bench/waitsim.py [--services 30] [--first-seed 101]
 
 The simulation (fixed before the estimator was written; nothing in it reads the estimator):
 - one restaurant, 17:00-22:00 walk-ins, then the queue is served until it is empty;
@@ -25,7 +25,8 @@ in queue order (not knowing which will be no-shows), the last 50 seatings of the
 the number of no-shows of the last 2 hours. A party that is seated is scored (no-shows have no
 real wait): the absolute error of the quote's middle ((low + high) / 2; the baseline's value),
 and whether the real wait went past the quoted upper bound (the baseline's value is its bound).
-Each service has its own seed; the figures are the median over services.
+Each service has its own seed; the figures are the median over services. The estimator was
+developed while looking at seeds 1-30; the default run uses seeds 101-130, which it was not.
 """
 
 from __future__ import annotations
@@ -234,7 +235,7 @@ def quote_middle(p: Party) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--services", type=int, default=30)
-    parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=101)
     args = parser.parse_args()
     started = time.perf_counter()
     rows = []
@@ -249,8 +250,9 @@ def main() -> None:
         base_after = score([p for p in service.parties if HALF_WAY <= p.joined < HALF_WAY + 60],
                            lambda p: p.baseline, lambda p: p.baseline)
         rows.append((seed, service.pace_change, ours, base, after, base_after))
+    scored = sum(r[2].parties for r in rows)
     print(f"{args.services} simulated dinner services (seeds {args.first_seed}-{args.first_seed + args.services - 1}), "
-          f"{time.perf_counter() - started:.1f} s")
+          f"{scored} seated parties scored, {time.perf_counter() - started:.1f} s")
     print(" seed  pace change      parties  mean wait | estimate MAE  past high | baseline MAE  past value")
     for seed, change, ours, base, _, _ in rows:
         print(f" {seed:4d}  {change:15s}  {ours.parties:7d}  {ours.mean_wait:6.1f} min | {ours.mae:8.1f} min  {ours.past_bound:8.0%}"
@@ -269,6 +271,12 @@ def main() -> None:
     print(f" {'first hour after the change':31s} | {ours_mae:8.1f} min  {statistics.median(r[4].past_bound for r in rows):8.0%}"
           f" | {base_mae:8.1f} min  {statistics.median(r[5].past_bound for r in rows):9.0%}"
           f" | {ours_mae / base_mae:8.2f}")
+    ours_mae = statistics.median(r[2].mae for r in rows)
+    base_mae = statistics.median(r[3].mae for r in rows)
+    past = statistics.median(r[2].past_bound for r in rows)
+    print(f"goal: MAE at least 20 % below the baseline's: {1 - ours_mae / base_mae:.0%} below, "
+          f"{'met' if ours_mae <= 0.8 * base_mae else 'NOT met'}; "
+          f"under 20 % of parties past the upper bound: {past:.0%}, {'met' if past < 0.2 else 'NOT met'}")
 
 
 if __name__ == "__main__":
