@@ -39,6 +39,8 @@ PACE_MINUTES = 20.0
 within minutes: a seating 20 minutes old weighs 1/e of one now, and minutes of queue without
 any seating count too."""
 HOUR_MINUTES = 60.0
+PACE_PRIOR_SEATINGS = 4.0
+"""Pseudo-seatings at the last hour's pace: one long gap between seatings is not yet a new pace."""
 PRIOR_SEATINGS = 4.0
 """Pseudo-seatings at the prior pace, so that a band with little history leans on the others."""
 PRIOR_HOUR = timedelta(hours=1)
@@ -105,8 +107,8 @@ def estimate_wait(
     middle = _wait_quantile(0.5, tables_full, turnovers_needed, rate, certainty)
     high = _wait_quantile(HIGH_QUANTILE, tables_full, turnovers_needed, rate, certainty)
     low = 2 * middle - high
-    low_minutes = min(CAP_MINUTES, max(0, math.floor(low)))
-    high_minutes = min(CAP_MINUTES, max(low_minutes, math.ceil(high)))
+    low_minutes = math.floor(min(max(low, 0.0), CAP_MINUTES))
+    high_minutes = max(low_minutes, math.ceil(min(high, CAP_MINUTES)))
     return WaitEstimate(low_minutes, high_minutes, len(seatings) >= MIN_SEATINGS, len(seatings))
 
 
@@ -175,7 +177,7 @@ def _pace(now: datetime, start: datetime, waiting: Sequence[Waiting], seatings: 
     turnovers, exposure = _turnovers_while_queuing(now, start, waiting, seatings, HOUR_MINUTES)
     hour_rate = (turnovers + PRIOR_SEATINGS) / (exposure + PRIOR_SEATINGS * PRIOR_MINUTES_PER_SEATING)
     turnovers, exposure = _turnovers_while_queuing(now, start, waiting, seatings, PACE_MINUTES)
-    recent_rate = (turnovers + PRIOR_SEATINGS) / (exposure + PRIOR_SEATINGS / hour_rate)
+    recent_rate = (turnovers + PACE_PRIOR_SEATINGS) / (exposure + PACE_PRIOR_SEATINGS / hour_rate)
     return recent_rate / hour_rate
 
 
