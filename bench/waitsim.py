@@ -215,21 +215,60 @@ def best_table(size: int) -> int:
 @dataclass
 class Score:
     parties: int
-    mae: float
-    past_bound: float
     mean_wait: float
+    mae: float
+    past_high: float
+    below_low: float
+    width: float
 
 
-def score(parties: list[Party], point, bound) -> Score:
+def score(parties: list[Party], low, high) -> Score:
+    """Of the seated parties that both quotes had a figure for: the error of the quote's middle,
+    the shares whose real wait went past its upper or below its lower bound, its mean width."""
     scored = [p for p in parties if p.seated is not None and p.baseline is not None]
-    errors = [abs(point(p) - (p.seated - p.joined)) for p in scored]
-    past = [(p.seated - p.joined) > bound(p) for p in scored]
-    return Score(len(scored), statistics.fmean(errors), statistics.fmean(past),
-                 statistics.fmean(p.seated - p.joined for p in scored))
+    waits = [p.seated - p.joined for p in scored]
+    lows, highs = [low(p) for p in scored], [high(p) for p in scored]
+    return Score(
+        parties=len(scored),
+        mean_wait=statistics.fmean(waits),
+        mae=statistics.fmean(abs((lo + hi) / 2 - wait) for lo, hi, wait in zip(lows, highs, waits, strict=True)),
+        past_high=statistics.fmean(wait > hi for hi, wait in zip(highs, waits, strict=True)),
+        below_low=statistics.fmean(wait < lo for lo, wait in zip(lows, waits, strict=True)),
+        width=statistics.fmean(hi - lo for lo, hi in zip(lows, highs, strict=True)),
+    )
 
 
-def quote_middle(p: Party) -> float:
-    return (p.quote[0] + p.quote[1]) / 2
+@dataclass
+class Scored:
+    seed: int
+    pace_change: str
+    ours: Score
+    baseline: Score
+    ours_after_change: Score
+    baseline_after_change: Score
+
+
+def score_service(service: Service) -> Scored:
+    after = [p for p in service.parties if HALF_WAY <= p.joined < HALF_WAY + 60]
+
+    def ours(parties: list[Party]) -> Score:
+        return score(parties, lambda p: p.quote[0], lambda p: p.quote[1])
+
+    def baseline(parties: list[Party]) -> Score:
+        return score(parties, lambda p: p.baseline, lambda p: p.baseline)
+
+    return Scored(service.seed, service.pace_change, ours(service.parties), baseline(service.parties),
+                  ours(after), baseline(after))
+
+
+def summary(name: str, ours: list[Score], baseline: list[Score]) -> str:
+    """One line of medians over services."""
+    def m(scores: list[Score], what: str) -> float:
+        return statistics.median(getattr(s, what) for s in scores)
+
+    return (f" {name:28s} | {m(ours, 'mae'):5.1f} min {m(ours, 'past_high'):5.0%} {m(ours, 'below_low'):5.0%}"
+            f" {m(ours, 'width'):5.1f} min | {m(baseline, 'mae'):5.1f} min {m(baseline, 'past_high'):5.0%}"
+            f" | {m(ours, 'mae') / m(baseline, 'mae'):5.2f}")
 
 
 def main() -> None:
@@ -240,43 +279,31 @@ def main() -> None:
     started = time.perf_counter()
     rows = []
     for index in range(args.services):
-        seed = args.first_seed + index
-        service = Service(seed, PACE_CHANGES[index % len(PACE_CHANGES)], SERVICE_STARTS + timedelta(days=index))
+        service = Service(args.first_seed + index, PACE_CHANGES[index % len(PACE_CHANGES)],
+                          SERVICE_STARTS + timedelta(days=index))
         service.run()
-        ours = score(service.parties, quote_middle, lambda p: p.quote[1])
-        after = score([p for p in service.parties if HALF_WAY <= p.joined < HALF_WAY + 60], quote_middle,
-                      lambda p: p.quote[1])
-        base = score(service.parties, lambda p: p.baseline, lambda p: p.baseline)
-        base_after = score([p for p in service.parties if HALF_WAY <= p.joined < HALF_WAY + 60],
-                           lambda p: p.baseline, lambda p: p.baseline)
-        rows.append((seed, service.pace_change, ours, base, after, base_after))
-    scored = sum(r[2].parties for r in rows)
-    print(f"{args.services} simulated dinner services (seeds {args.first_seed}-{args.first_seed + args.services - 1}), "
-          f"{scored} seated parties scored, {time.perf_counter() - started:.1f} s")
-    print(" seed  pace change      parties  mean wait | estimate MAE  past high | baseline MAE  past value")
-    for seed, change, ours, base, _, _ in rows:
-        print(f" {seed:4d}  {change:15s}  {ours.parties:7d}  {ours.mean_wait:6.1f} min | {ours.mae:8.1f} min  {ours.past_bound:8.0%}"
-              f" | {base.mae:8.1f} min  {base.past_bound:9.0%}")
+        rows.append(score_service(service))
+    print(f"{args.services} simulated dinner services (seeds {args.first_seed}-{args.first_seed + args.services - 1}),"
+          f" {sum(r.ours.parties for r in rows)} seated parties scored, {time.perf_counter() - started:.1f} s")
+    print(" seed  pace change      parties  mean wait |    estimate: MAE  past high |   baseline: MAE  past it")
+    for r in rows:
+        print(f" {r.seed:4d}  {r.pace_change:15s}  {r.ours.parties:7d}  {r.ours.mean_wait:5.1f} min |"
+              f" {r.ours.mae:12.1f} min {r.ours.past_high:10.0%} | {r.baseline.mae:12.1f} min {r.baseline.past_high:8.0%}")
     print()
-    print("median over services            | estimate MAE  past high | baseline MAE  past value | MAE ratio")
-    groups = [("all services", rows)] + [(c, [r for r in rows if r[1] == c]) for c in PACE_CHANGES]
-    for name, group in groups:
-        ours_mae = statistics.median(r[2].mae for r in group)
-        base_mae = statistics.median(r[3].mae for r in group)
-        print(f" {name:31s} | {ours_mae:8.1f} min  {statistics.median(r[2].past_bound for r in group):8.0%}"
-              f" | {base_mae:8.1f} min  {statistics.median(r[3].past_bound for r in group):9.0%}"
-              f" | {ours_mae / base_mae:8.2f}")
-    ours_mae = statistics.median(r[4].mae for r in rows)
-    base_mae = statistics.median(r[5].mae for r in rows)
-    print(f" {'first hour after the change':31s} | {ours_mae:8.1f} min  {statistics.median(r[4].past_bound for r in rows):8.0%}"
-          f" | {base_mae:8.1f} min  {statistics.median(r[5].past_bound for r in rows):9.0%}"
-          f" | {ours_mae / base_mae:8.2f}")
-    ours_mae = statistics.median(r[2].mae for r in rows)
-    base_mae = statistics.median(r[3].mae for r in rows)
-    past = statistics.median(r[2].past_bound for r in rows)
-    print(f"goal: MAE at least 20 % below the baseline's: {1 - ours_mae / base_mae:.0%} below, "
-          f"{'met' if ours_mae <= 0.8 * base_mae else 'NOT met'}; "
-          f"under 20 % of parties past the upper bound: {past:.0%}, {'met' if past < 0.2 else 'NOT met'}")
+    print("                              | estimate (low-high range)           | baseline         | MAE")
+    print(" median over services         |   MAE  past  below  width           |   MAE  past it   | ratio")
+    print(summary("all services", [r.ours for r in rows], [r.baseline for r in rows]))
+    for change in PACE_CHANGES:
+        group = [r for r in rows if r.pace_change == change]
+        print(summary(change, [r.ours for r in group], [r.baseline for r in group]))
+    print(summary("first hour after the change", [r.ours_after_change for r in rows],
+                  [r.baseline_after_change for r in rows]))
+    ours_mae = statistics.median(r.ours.mae for r in rows)
+    baseline_mae = statistics.median(r.baseline.mae for r in rows)
+    past = statistics.median(r.ours.past_high for r in rows)
+    print(f"goal: MAE at least 20 % below the baseline's: {1 - ours_mae / baseline_mae:.0%} below,"
+          f" {'met' if ours_mae <= 0.8 * baseline_mae else 'NOT met'};"
+          f" under 20 % of parties past the upper bound: {past:.0%}, {'met' if past < 0.2 else 'NOT met'}")
 
 
 if __name__ == "__main__":
