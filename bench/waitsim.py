@@ -290,8 +290,8 @@ def main() -> None:
         print(f" {r.seed:4d}  {r.pace_change:15s}  {r.ours.parties:7d}  {r.ours.mean_wait:5.1f} min |"
               f" {r.ours.mae:12.1f} min {r.ours.past_high:10.0%} | {r.baseline.mae:12.1f} min {r.baseline.past_high:8.0%}")
     print()
-    print("                              | estimate (low-high range)           | baseline         | MAE")
-    print(" median over services         |   MAE  past  below  width           |   MAE  past it   | ratio")
+    print("                              | estimate (low-high range)       | baseline        |   MAE")
+    print(" median over services         |   MAE     past below    width |   MAE   past it | ratio")
     print(summary("all services", [r.ours for r in rows], [r.baseline for r in rows]))
     for change in PACE_CHANGES:
         group = [r for r in rows if r.pace_change == change]
