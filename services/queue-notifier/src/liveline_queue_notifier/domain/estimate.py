@@ -49,6 +49,7 @@ filled over the last hour (a table is typically kept about that long)."""
 PRIOR_MINUTES_PER_SEATING = 4.0
 """The pace assumed with no history at all: about 15 tables turning over once an hour."""
 
+
 @dataclass(frozen=True)
 class Seated:
     """A party that left the queue by being seated; its real wait is seated_at - joined_at."""
