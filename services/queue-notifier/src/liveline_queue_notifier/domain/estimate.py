@@ -69,6 +69,10 @@ class Waiting:
 
 @dataclass(frozen=True)
 class WaitEstimate:
+    """A range of whole minutes centred on the median wait, its top the 85th percentile; 0-0 means
+    a table is most likely free. With enough_history False, show "not enough history" or the
+    (wide, cautious) range marked as such."""
+
     low_minutes: int
     high_minutes: int
     enough_history: bool
