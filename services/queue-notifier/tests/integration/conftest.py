@@ -96,3 +96,23 @@ def another_queue_process(stack_endpoints, queue_order_service):
         return queue_process(stack_endpoints, queue_order_service, database, name, group_prefix)
 
     return make
+
+
+@pytest.fixture
+async def deps(stack_endpoints, queue_order_service):
+    """The queue-notifier's handlers in this process, on their own database and a manual clock."""
+    from datetime import UTC, datetime
+
+    from liveline_queue_notifier.bootstrap import build_dependencies
+    from liveline_queue_notifier.config import Settings
+    from liveline_shared.clock import ManualClock
+    from liveline_shared.merchant_directory import OrderServiceMerchants
+
+    mongo: AsyncMongoClient = AsyncMongoClient(stack_endpoints.mongo_url, tz_aware=True, timeoutMS=10_000)
+    merchants = OrderServiceMerchants(queue_order_service.url, INTERNAL_TOKEN)
+    clock = ManualClock(datetime(2015, 3, 24, 10, 0, tzinfo=UTC))  # 18:00 in Shanghai
+    try:
+        yield build_dependencies(Settings(), mongo[database_name("queue_handlers")], merchants, clock=clock)
+    finally:
+        await merchants.close()
+        await mongo.close()

@@ -36,8 +36,8 @@ class PartyOut(BaseModel):
 
 
 class EstimateOut(BaseModel):
-    low_minutes: int = Field(description="Low end (p25) of the wait of a party joining now.")
-    high_minutes: int = Field(description="High end (p75).")
+    low_minutes: int = Field(description="Low end of the wait of a party joining now, in minutes (the range is centred on the median).")
+    high_minutes: int = Field(description="High end: the 85th percentile of the predicted wait, in minutes.")
     enough_history: bool = Field(description="False while too few recent seatings back the estimate.")
     basis: int = Field(description="How many recent seatings it rests on.")
 

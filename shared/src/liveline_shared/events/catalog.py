@@ -158,10 +158,10 @@ class QueueTick(Event):
     waiting_people: int = Field(ge=0, description="People in those parties.")
     estimated_wait_minutes: int | None = Field(default=None, ge=0, description="Estimated wait for a new party, if known.")
     estimated_wait_low_minutes: int | None = Field(
-        default=None, ge=0, description="Low end (p25) of the estimated wait for a party joining now, in minutes."
+        default=None, ge=0, description="Low end of the estimated wait for a party joining now, in minutes (the range is centred on the median)."
     )
     estimated_wait_high_minutes: int | None = Field(
-        default=None, ge=0, description="High end (p75) of the estimated wait for a party joining now, in minutes."
+        default=None, ge=0, description="High end (the 85th percentile) of the estimated wait for a party joining now, in minutes."
     )
     enough_history: bool | None = Field(
         default=None, description="False when the estimate rests on too little recent history to trust."

@@ -44,6 +44,7 @@ def queue_fields(queue: LiveQueue) -> dict[str, Any]:
         "parties": [_party_document(party) for party in queue.parties], "calling": queue.calling,
         # Documents, not pairs: the embedded server stores no arrays inside arrays.
         "recent": [{"joined_at": s.joined_at, "seated_at": s.seated_at, "size": s.size} for s in queue.recent],
+        "no_shows": list(queue.no_shows),
         "left": {party_id: list(entry) for party_id, entry in queue.left.items()},
         "waiting_parties": len(queue.parties),
     }
@@ -56,6 +57,7 @@ def queue_from(document: dict[str, Any]) -> LiveQueue:
         parties=tuple(_party_from(party) for party in document.get("parties", [])),
         calling=document.get("calling"),
         recent=tuple(Seated(aware(s["joined_at"]), aware(s["seated_at"]), s["size"]) for s in document.get("recent", [])),
+        no_shows=tuple(aware(at) for at in document.get("no_shows", [])),
         left={party_id: (entry[0], entry[1]) for party_id, entry in document.get("left", {}).items()},
         version=document["version"],
     )

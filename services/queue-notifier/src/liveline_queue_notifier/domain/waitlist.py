@@ -52,6 +52,7 @@ class LiveQueue:
     parties: tuple[Party, ...] = ()  # in the order they joined
     calling: str | None = None  # the ticket called last
     recent: tuple[Seated, ...] = ()  # the latest seatings, for the estimate
+    no_shows: tuple[datetime, ...] = ()  # when parties were marked no-show, over the same window
     left: dict[str, tuple[str, str]] = field(default_factory=dict)  # party id -> (ticket, outcome)
     version: int = 0
 
@@ -109,8 +110,10 @@ def leave(queue: LiveQueue, party_id: str, outcome: str, now: datetime) -> LiveQ
     if outcome == "seated":
         recent = tuple(s for s in (*recent, Seated(party.joined_at, now, party.size))
                        if now - s.seated_at <= RECENT_WINDOW)[-RECENT_SEATINGS_KEPT:]
+    no_shows = tuple(at for at in (*queue.no_shows, *((now,) if outcome == "no_show" else ())) if now - at <= RECENT_WINDOW)
     left = dict(list({**queue.left, party_id: (party.ticket, outcome)}.items())[-LEFT_KEPT:])
-    return replace(queue, parties=tuple(p for p in queue.parties if p.party_id != party_id), recent=recent, left=left)
+    return replace(queue, parties=tuple(p for p in queue.parties if p.party_id != party_id), recent=recent, left=left,
+                   no_shows=no_shows)
 
 
 def _rolled_over(queue: LiveQueue, now: datetime) -> LiveQueue:
@@ -158,4 +161,5 @@ def live_state(queue: LiveQueue, now: datetime) -> LiveState:
 def estimate_for(queue: LiveQueue, now: datetime, party_size: int = 2) -> WaitEstimate:
     waiting: Sequence[Waiting] = [Waiting(p.joined_at, p.size) for p in queue.parties]
     recent = [s for s in queue.recent if now - s.seated_at <= RECENT_WINDOW]
-    return estimate_wait(now, waiting, recent, party_size)
+    no_shows = sum(1 for at in queue.no_shows if now - at <= RECENT_WINDOW)
+    return estimate_wait(now, waiting, recent, party_size, recent_no_shows=no_shows)
