@@ -8,11 +8,15 @@ servers with testcontainers instead, where a Docker engine exists.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 
 from .services import ServiceProcess, start_services, stop_services
 from .servers import KafkaServer
@@ -46,6 +50,27 @@ def services(stack_endpoints: Endpoints) -> Iterator[dict[str, ServiceProcess]]:
         yield processes
     finally:
         stop_services(processes)
+
+
+@pytest.fixture
+async def producer(stack_endpoints: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
+    """An idempotent Kafka producer on the session's Kafka, for a test that publishes events itself."""
+    kafka = AIOKafkaProducer(bootstrap_servers=stack_endpoints.kafka_bootstrap_servers, acks="all", enable_idempotence=True)
+    await kafka.start()
+    try:
+        yield kafka
+    finally:
+        await kafka.stop()
+
+
+@contextlib.asynccontextmanager
+async def database(endpoints: Endpoints, name: str) -> AsyncIterator[AsyncDatabase]:
+    """A client of the session's database server, on database `name`, closed afterwards."""
+    mongo: AsyncMongoClient = AsyncMongoClient(endpoints.mongo_url, tz_aware=True, timeoutMS=10_000)
+    try:
+        yield mongo[name]
+    finally:
+        await mongo.close()
 
 
 @pytest.fixture

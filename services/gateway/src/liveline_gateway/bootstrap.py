@@ -119,4 +119,5 @@ def build_app(settings: Settings) -> FastAPI:
     customize_openapi(app)
     app.state.accounts = accounts
     app.state.upstreams = upstreams
+    app.state.offer_wait_s = settings.offer_wait_s
     return app

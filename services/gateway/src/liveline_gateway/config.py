@@ -52,6 +52,8 @@ class Settings(ServiceSettings):
     upstream_timeout_s: float = Field(default=10.0, gt=0)
     upstream_connect_timeout_s: float = Field(default=2.0, gt=0)
     upstream_attempts: int = Field(default=3, ge=1, le=10)
+    # How long reading a just-bought order's slot offer waits for the slots service to build it.
+    offer_wait_s: float = Field(default=5.0, ge=0, le=30)
 
     @model_validator(mode="after")
     def _refuse_short_signing_key_outside_development(self) -> Settings:

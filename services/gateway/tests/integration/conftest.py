@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from liveline_devstack.pytest_plugin import TEST_STATE
+from liveline_devstack.pytest_plugin import TEST_STATE, database
 from liveline_devstack.services import ServiceProcess
 from services.gateway.tests.integration.support import LIMIT_WINDOW_S, REGISTRATIONS_PER_ADDRESS, client_address
 from tests.random_refs import database_name
@@ -46,11 +45,8 @@ def gateway(stack_endpoints, gateway_database, services) -> Iterator[ServiceProc
 
 @pytest.fixture
 async def db(stack_endpoints, gateway_database) -> AsyncIterator[AsyncDatabase]:
-    client: AsyncMongoClient = AsyncMongoClient(stack_endpoints.mongo_url, tz_aware=True, timeoutMS=10_000)
-    try:
-        yield client[gateway_database]
-    finally:
-        await client.close()
+    async with database(stack_endpoints, gateway_database) as db:
+        yield db
 
 
 @pytest.fixture

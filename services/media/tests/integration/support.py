@@ -5,7 +5,6 @@ reading the videos topic."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -13,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from liveline_shared.callers import Caller
 from liveline_shared.events import Event, OrderPlaced, OrderRedeemed
 from liveline_shared.events.topics import VIDEOS
-from liveline_shared.problems import PROBLEM_BASE, PROBLEM_JSON
+from tests.callers import admin, customer, staff  # noqa: F401 - the tests take them from here
 from tests.random_refs import suffix
+from tests.service_tests import assert_problem  # noqa: F401 - the tests take it from here
+from tests.topic_events import topic_events
 
 INTERNAL_TOKEN = f"media-tests-{uuid.uuid4().hex}"
 PART_SIZE = 5 * 1024 * 1024
@@ -32,24 +33,8 @@ def headers(caller: Caller | None) -> dict[str, str]:
     return caller.headers(INTERNAL_TOKEN)
 
 
-def customer() -> Caller:
-    return Caller(account_id=f"cust-{suffix()}", role="customer")
 
 
-def staff(merchant_id: str) -> Caller:
-    return Caller(account_id=f"staff-{suffix()}", role="staff", merchant_id=merchant_id)
-
-
-def admin() -> Caller:
-    return Caller(account_id=f"admin-{suffix()}", role="admin")
-
-
-def assert_problem(response: httpx.Response, status: int, slug: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers
-    body = response.json()
-    assert body["type"] == PROBLEM_BASE + slug, body
-    return body
 
 
 async def wait_for(check, *, deadline_s: float = 30, what: str = "condition", interval_s: float = 0.1) -> Any:
@@ -150,27 +135,5 @@ async def wait_until_done(client: httpx.AsyncClient, buyer: Caller, video_id: st
 async def video_events(bootstrap: str, video_id: str, *, expect: int, deadline_s: float = 60, settle_s: float = 2.0) -> list[dict]:
     """Every event of `video_id` on the videos topic (from the start), once `expect` are there,
     plus any that arrive within `settle_s` after (to catch one too many)."""
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=10_000)
-    await reader.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not (partitions := reader.partitions_for_topic(VIDEOS.name)):
-            assert time.monotonic() < deadline, f"no metadata for {VIDEOS.name}"
-            await reader._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
-        assigned = [TopicPartition(VIDEOS.name, p) for p in partitions]
-        reader.assign(assigned)
-        await reader.seek_to_beginning(*assigned)
-        found: list[dict] = []
-        deadline = time.monotonic() + deadline_s
-        settle_until: float | None = None
-        while True:
-            now = time.monotonic()
-            if settle_until is None and len(found) >= expect:
-                settle_until = now + settle_s
-            if settle_until is not None and now >= settle_until:
-                return found
-            assert now < deadline, f"{len(found)} of {expect} events of video {video_id} after {deadline_s}s"
-            for batch in (await reader.getmany(timeout_ms=200)).values():
-                found.extend(json.loads(r.value) for r in batch if r.key == video_id.encode())
-    finally:
-        await reader.stop()
+    return await topic_events(bootstrap, VIDEOS.name, where={"video_id": video_id}, expect=expect,
+                              deadline_s=deadline_s, settle_s=settle_s)

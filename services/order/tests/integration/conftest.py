@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from liveline_devstack.pytest_plugin import TEST_STATE
+from liveline_devstack.pytest_plugin import TEST_STATE, database
 from liveline_devstack.services import ServiceProcess
 from services.order.tests.integration.support import INTERNAL_TOKEN
 from tests.random_refs import database_name
@@ -44,11 +43,8 @@ def order_service(stack_endpoints, order_database) -> Iterator[ServiceProcess]:
 
 @pytest.fixture
 async def db(stack_endpoints, order_database) -> AsyncIterator[AsyncDatabase]:
-    client: AsyncMongoClient = AsyncMongoClient(stack_endpoints.mongo_url, tz_aware=True, timeoutMS=10_000)
-    try:
-        yield client[order_database]
-    finally:
-        await client.close()
+    async with database(stack_endpoints, order_database) as db:
+        yield db
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from liveline_devstack.pytest_plugin import TEST_STATE
+from liveline_devstack.pytest_plugin import TEST_STATE, database
 from liveline_devstack.services import ServiceProcess
 from tests.queue_support import INTERNAL_TOKEN
 from tests.random_refs import database_name, suffix
@@ -71,21 +69,8 @@ async def client(queue_service) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def db(stack_endpoints, queue_database) -> AsyncIterator[AsyncDatabase]:
-    mongo: AsyncMongoClient = AsyncMongoClient(stack_endpoints.mongo_url, tz_aware=True, timeoutMS=10_000)
-    try:
-        yield mongo[queue_database]
-    finally:
-        await mongo.close()
-
-
-@pytest.fixture
-async def producer(stack_endpoints) -> AsyncIterator[AIOKafkaProducer]:
-    kafka = AIOKafkaProducer(bootstrap_servers=stack_endpoints.kafka_bootstrap_servers, acks="all", enable_idempotence=True)
-    await kafka.start()
-    try:
-        yield kafka
-    finally:
-        await kafka.stop()
+    async with database(stack_endpoints, queue_database) as db:
+        yield db
 
 
 @pytest.fixture
@@ -108,11 +93,10 @@ async def deps(stack_endpoints, queue_order_service):
     from liveline_shared.clock import ManualClock
     from liveline_shared.merchant_directory import OrderServiceMerchants
 
-    mongo: AsyncMongoClient = AsyncMongoClient(stack_endpoints.mongo_url, tz_aware=True, timeoutMS=10_000)
     merchants = OrderServiceMerchants(queue_order_service.url, INTERNAL_TOKEN)
     clock = ManualClock(datetime(2015, 3, 24, 10, 0, tzinfo=UTC))  # 18:00 in Shanghai
-    try:
-        yield build_dependencies(Settings(), mongo[database_name("queue_handlers")], merchants, clock=clock)
-    finally:
-        await merchants.close()
-        await mongo.close()
+    async with database(stack_endpoints, database_name("queue_handlers")) as db:
+        try:
+            yield build_dependencies(Settings(), db, merchants, clock=clock)
+        finally:
+            await merchants.close()

@@ -9,11 +9,9 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
-from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from liveline_devstack.pytest_plugin import TEST_STATE
+from liveline_devstack.pytest_plugin import TEST_STATE, database
 from liveline_devstack.services import ServiceProcess
 from liveline_shared.clock import ManualClock
 from liveline_shared.merchant_directory import OrderServiceMerchants
@@ -73,22 +71,8 @@ async def client(slots_service) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def db(stack_endpoints, slots_database) -> AsyncIterator[AsyncDatabase]:
-    mongo: AsyncMongoClient = AsyncMongoClient(stack_endpoints.mongo_url, tz_aware=True, timeoutMS=10_000)
-    try:
-        yield mongo[slots_database]
-    finally:
-        await mongo.close()
-
-
-@pytest.fixture
-async def producer(stack_endpoints) -> AsyncIterator[AIOKafkaProducer]:
-    kafka = AIOKafkaProducer(bootstrap_servers=stack_endpoints.kafka_bootstrap_servers, acks="all",
-                             enable_idempotence=True)
-    await kafka.start()
-    try:
-        yield kafka
-    finally:
-        await kafka.stop()
+    async with database(stack_endpoints, slots_database) as db:
+        yield db
 
 
 @pytest.fixture
@@ -99,10 +83,9 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def deps(stack_endpoints, slots_order_service, clock) -> AsyncIterator:
     """The slots service's handlers in this process, on their own database and a manual clock."""
-    mongo: AsyncMongoClient = AsyncMongoClient(stack_endpoints.mongo_url, tz_aware=True, timeoutMS=10_000)
     merchants = OrderServiceMerchants(slots_order_service.url, INTERNAL_TOKEN)
-    try:
-        yield build_dependencies(Settings(), mongo[database_name("slots_handlers")], merchants, clock=clock)
-    finally:
-        await merchants.close()
-        await mongo.close()
+    async with database(stack_endpoints, database_name("slots_handlers")) as db:
+        try:
+            yield build_dependencies(Settings(), db, merchants, clock=clock)
+        finally:
+            await merchants.close()

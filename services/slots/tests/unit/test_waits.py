@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from liveline_slots.domain.policy import default_policy
-from liveline_slots.domain.waits import MAX_TICK_GAP, SERVICES_KEPT, credits, outdated, predict, quantile
+from liveline_shared.statistics import quantile
+from liveline_slots.domain.waits import MAX_TICK_GAP, SERVICES_KEPT, credits, outdated, predict
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POLICY = default_policy("m-1", "Asia/Shanghai")

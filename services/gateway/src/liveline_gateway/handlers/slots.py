@@ -4,11 +4,14 @@ The slots service decides who may see or change what."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import httpx
 
 from liveline_shared.callers import Caller
+from liveline_shared.problems import PROBLEM_BASE
 
 from ..adapters.upstream import UpstreamClient, segment
 
@@ -22,8 +25,36 @@ async def put_policy(merchant_id: str, body: dict[str, Any], caller: Caller, slo
     return await slots.request("PUT", f"/merchants/{segment(merchant_id)}/slot-policy", caller, json=body, idempotent=True)
 
 
-async def get_offer(order_id: str, caller: Caller, slots: UpstreamClient) -> httpx.Response:
-    return await slots.request("GET", f"/orders/{segment(order_id)}/offer", caller)
+async def get_offer(
+    order_id: str, caller: Caller, slots: UpstreamClient, orders: UpstreamClient, *, wait_s: float = 5.0
+) -> httpx.Response:
+    """The order's offer. Right after a purchase the slots service has not built it yet (it learns
+    of the order from Kafka a moment later): when the order exists for this caller, wait for the
+    offer (up to `wait_s`) rather than answer that something just bought does not exist."""
+    path = f"/orders/{segment(order_id)}/offer"
+    response = await slots.request("GET", path, caller)
+    if not _offer_not_found(response):
+        return response
+    if (await orders.request("GET", f"/orders/{segment(order_id)}", caller)).status_code != 200:
+        return response  # not the caller's order, or none: the 404 stands, at once
+    deadline = time.monotonic() + wait_s
+    while _offer_not_found(response) and time.monotonic() < deadline:
+        await asyncio.sleep(_OFFER_POLL_S)
+        response = await slots.request("GET", path, caller)
+    return response
+
+
+_OFFER_POLL_S = 0.05
+
+
+def _offer_not_found(response: httpx.Response) -> bool:
+    if response.status_code != 404:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("type") == PROBLEM_BASE + "offer-not-found"
 
 
 async def request_offer(order_id: str, caller: Caller, slots: UpstreamClient) -> httpx.Response:

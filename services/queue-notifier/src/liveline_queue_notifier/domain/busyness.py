@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from liveline_shared.statistics import quantile
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS = range(24)
 MAX_TICK_GAP = timedelta(minutes=15)
@@ -66,13 +68,6 @@ def credits(zone: ZoneInfo, since: datetime, until: datetime, people: int, wait_
         moment = stop
     return earned
 
-
-def quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def figure(weekday: str, hour: int, days: Mapping[str, Mapping[str, Any]], before: date) -> HourFigure | None:

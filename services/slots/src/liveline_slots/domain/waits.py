@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from liveline_shared.contracts.slots import WEEKDAYS
+from liveline_shared.statistics import quantile
 
 from .calendar import slot_of
 from .policy import SlotPolicy
@@ -72,14 +73,6 @@ def credits(policy: SlotPolicy, since: datetime, until: datetime, wait_minutes: 
         day += timedelta(days=1)
     return earned
 
-
-def quantile(values: list[float], q: float) -> float:
-    """Linear interpolation between the closest ranks (numpy's default method)."""
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def predict(services: Mapping[str, Mapping[str, Any]], weekday: str, period: str, before: date) -> Prediction | None:

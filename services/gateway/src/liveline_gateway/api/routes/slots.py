@@ -10,7 +10,7 @@ from liveline_shared.contracts.slots import Choose, OfferOut, SlotPolicyIn, Slot
 from liveline_shared.problems import problem_responses
 
 from ...handlers import slots as relay
-from ..deps import CurrentCaller, OptionalCaller, SlotsServiceDep
+from ..deps import CurrentCaller, OptionalCaller, OrderServiceClientDep, SlotsServiceDep
 from ..upstream import ObjectId, answer_from
 
 router = APIRouter(tags=["slots"])
@@ -41,11 +41,14 @@ async def put_slot_policy(
 @router.get(
     "/orders/{order_id}/offer", response_model=OfferOut, responses=problem_responses(401, 404, 409, 422, 502, 503),
     summary="The order's usage-time slot offer and the slots chosen (its buyer, the merchant's staff, admins)",
-    description="404 offer-not-found until the offer is built (a moment after the purchase); 409 order-closed "
-    "once the order is redeemed, refunded or expired.",
+    description="Right after the purchase the offer is being built: the answer waits for it (a few seconds at "
+    "most, then 404 offer-not-found). 409 order-closed once the order is redeemed, refunded or expired.",
 )
-async def get_offer(order_id: ObjectId, caller: CurrentCaller, slots: SlotsServiceDep, request: Request) -> Response:
-    return answer_from(await relay.get_offer(order_id, caller, slots), request)
+async def get_offer(
+    order_id: ObjectId, caller: CurrentCaller, slots: SlotsServiceDep, orders: OrderServiceClientDep, request: Request
+) -> Response:
+    wait_s = request.app.state.offer_wait_s
+    return answer_from(await relay.get_offer(order_id, caller, slots, orders, wait_s=wait_s), request)
 
 
 @router.post(
