@@ -44,7 +44,12 @@ QUEUE_TICKS = Topic(
     key="merchant_id",
     producer="queue-notifier",
     retention_ms=2 * DAY_MS,
-    description="A merchant's current waitlist size, whenever it changes. Ordered per merchant.",
+    description="A merchant's queue as of each tick: on every change of its waitlist, and a heartbeat while "
+    "parties wait. Ordered per merchant. An outside queue system may publish QueueTick here for a "
+    "merchant instead of liveline's waitlist: key and `merchant_id` the merchant's id, `producer` its own "
+    "name (anything but queue-notifier), `occurred_at` when it counted, `waiting_parties` and "
+    "`waiting_people`, and the wait fields if it estimates one; the newest tick becomes the merchant's "
+    "live queue, shown as stale after 10 minutes without another.",
     # Only a merchant's latest waitlist matters: compaction keeps the last tick per merchant.
     cleanup_policy="compact",
 )
