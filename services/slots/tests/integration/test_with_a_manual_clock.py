@@ -141,3 +141,14 @@ async def test_queue_history_predicts_the_wait_of_the_same_weekday_and_period(de
     assert (tuesday_dinner.low_minutes, tuesday_dinner.high_minutes, tuesday_dinner.services) == (15, 30, 3)
     assert by_day_and_period[("2015-03-24", "lunch")] is None  # no lunch history
     assert by_day_and_period[("2015-03-25", "dinner")] is None  # no Wednesday history
+
+
+async def test_a_merchant_with_a_single_tick_so_far_gets_offers_without_a_prediction(deps, clock, order_client):
+    merchant_id = await new_merchant(order_client, "Asia/Shanghai")
+    await handlers.record_queue_tick(QueueTick(occurred_at=clock.now() - timedelta(minutes=5), producer="queue-notifier",
+                                               merchant_id=merchant_id, waiting_parties=2, waiting_people=5,
+                                               estimated_wait_minutes=10), deps)
+    placed = order_placed(merchant_id, customer(), at=MORNING)
+    await handlers.offer_after_purchase(placed, deps)
+    offer = (await deps.offers.get(placed.order_id)).offer
+    assert offer.slots and all(entry.predicted_wait is None for entry in offer.slots)

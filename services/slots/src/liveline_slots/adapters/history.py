@@ -23,7 +23,8 @@ class HistoryRepository:
     async def get(self, merchant_id: str) -> dict[str, Any]:
         with pymongo.timeout(self._timeout_s):
             document = await self._history.find_one({"_id": merchant_id})
-        return document or {"_id": merchant_id, "services": {}}
+        # The first tick of a merchant stores only itself: no service is credited before a second.
+        return {"services": {}, **(document or {"_id": merchant_id})}
 
     async def record(
         self, merchant_id: str, last_tick_at: datetime | None, update: dict[str, Any], event_id: str
