@@ -40,6 +40,7 @@ class QueuePushOut(BaseModel):
     change_people: int | None
     measured_at: AwareDatetime = Field(description="When the numbers were measured.")
     stale: bool = Field(description="The numbers are older than the staleness limit: not current.")
+    late: bool = Field(description="The numbers were read after the moment (the notifier was down then).")
 
 
 class OfferedSlotOut(BaseModel):

@@ -2,7 +2,7 @@
 
 * `push_moments` — `_id` = `<slot id>@<moment>`: what a merchant slot's subscribers were told at
   one moment, stored once however many subscribers share it.
-* `inbox` — `_id` = the notification id, a dedupe key (`<slot id>@<moment>#<order id>` for a
+* `inbox` — `_id` = the notification id, a dedupe key (`<slot id>@<moment>~<order id>` for a
   queue push): the recipient, the kind, a reference to the moment or the content, read or not,
   and the outbox its NotificationCreated rides in.
 * `inbox_users` — `_id` = user id: the user's notification ids, oldest first, and the unread ones

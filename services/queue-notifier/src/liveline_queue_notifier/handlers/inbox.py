@@ -48,13 +48,13 @@ async def push_reoffer(event: SlotOffered, deps: Dependencies) -> None:
         return
     slots = [{"slot_id": s.slot_id, "meal_period": s.meal_period, "local_date": s.local_date,
               "starts_at": s.starts_at, "ends_at": s.ends_at} for s in event.slots]
-    await deliver({"_id": f"reoffer#{event.offer_id}", "user_id": event.user_id, "subject": "slot_reoffer",
+    await deliver({"_id": f"reoffer~{event.offer_id}", "user_id": event.user_id, "subject": "slot_reoffer",
                    "order_id": event.order_id, "merchant_id": event.merchant_id, "offer_id": event.offer_id,
                    "slots": slots, "link_path": f"/orders/{event.order_id}/slots"}, None, deps)
 
 
 async def push_video_prompt(order_id: str, user_id: str, merchant_id: str, deps: Dependencies) -> None:
-    await deliver({"_id": f"video-prompt#{order_id}", "user_id": user_id, "subject": "video_prompt",
+    await deliver({"_id": f"video-prompt~{order_id}", "user_id": user_id, "subject": "video_prompt",
                    "order_id": order_id, "merchant_id": merchant_id, "link_path": f"/orders/{order_id}/video"}, None, deps)
 
 
@@ -62,9 +62,9 @@ async def push_video_outcome(event: VideoEdited | VideoRejected, deps: Dependenc
     entry: dict[str, Any] = {"user_id": event.user_id, "order_id": event.order_id, "merchant_id": event.merchant_id,
                              "video_id": event.video_id, "link_path": f"/orders/{event.order_id}/video"}
     if isinstance(event, VideoEdited):
-        entry.update(_id=f"video-edited#{event.video_id}", subject="video_edited")
+        entry.update(_id=f"video-edited~{event.video_id}", subject="video_edited")
     else:
-        entry.update(_id=f"video-rejected#{event.video_id}", subject="video_rejected", reason=event.reason,
+        entry.update(_id=f"video-rejected~{event.video_id}", subject="video_rejected", reason=event.reason,
                      detail=event.detail)
     await deliver(entry, None, deps)
 

@@ -118,7 +118,7 @@ async def push_moment(slot_id: str, moment: datetime, deps: Dependencies) -> Non
 async def _push_one(moment_id: str, moment: datetime, order_id: str, user_id: str, slot: dict[str, Any],
                     content: dict[str, Any], deps: Dependencies) -> None:
     late = bool(content.get("late")) or deps.now() - moment > deps.late_after
-    await deliver({"_id": f"{moment_id}#{order_id}", "user_id": user_id, "subject": "queue_update",
+    await deliver({"_id": f"{moment_id}~{order_id}", "user_id": user_id, "subject": "queue_update",
                    "order_id": order_id, "merchant_id": slot["merchant_id"], "moment_id": moment_id, "late": late,
                    "link_path": f"/orders/{order_id}"}, content, deps)
 
