@@ -76,7 +76,7 @@ class NotificationsOut(BaseModel):
 class PushMuteIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    muted: bool
+    muted: bool = Field(strict=True, description="True to stop the order's queue pushes, false to resume them.")
 
 
 class PushMuteOut(BaseModel):

@@ -13,7 +13,6 @@ _PROBLEMS: dict[type[errors.QueueError], tuple[int, str, str]] = {
     errors.Forbidden: (403, "forbidden", "Not allowed"),
     errors.InvalidParty: (422, "invalid-party", "The party is not valid"),
     errors.InvalidPushPolicy: (422, "invalid-push-policy", "The push policy is not valid"),
-    errors.InvalidCursor: (422, "invalid-cursor", "No such page"),
     errors.NotificationNotFound: (404, "notification-not-found", "No such notification"),
     errors.OrderNotFound: (404, "order-not-found", "No such order"),
     errors.MerchantNotFound: (404, "merchant-not-found", "No such merchant"),

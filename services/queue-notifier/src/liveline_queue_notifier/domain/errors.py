@@ -50,7 +50,3 @@ class NotificationNotFound(QueueError):
 
 class OrderNotFound(QueueError):
     """No pushes are known for this order of the caller's (another user's is not told apart)."""
-
-
-class InvalidCursor(QueueError):
-    """A page cursor that names no notification of this inbox."""

@@ -12,7 +12,7 @@ from liveline_shared.events import NotificationCreated, SlotOffered, VideoEdited
 from liveline_shared.log_context import current_correlation_id
 
 from ..adapters.inbox import INBOX
-from ..domain.errors import Forbidden, InvalidCursor, NotificationNotFound
+from ..domain.errors import Forbidden, NotificationNotFound
 from .dependencies import Dependencies
 
 PRODUCER = "queue-notifier"
@@ -90,9 +90,8 @@ async def inbox_of(caller: Caller | None, limit: int, before: str | None, deps: 
     ids: list[str] = list(reversed(index.get("ids", [])))
     start = 0
     if before is not None:
-        if before not in ids:
-            raise InvalidCursor("before: not a notification of this inbox")
-        start = ids.index(before) + 1
+        # A cursor that names nothing in this inbox (another's, or made up) is past the end.
+        start = ids.index(before) + 1 if before in ids else len(ids)
     page_ids = ids[start:start + limit]
     entries = await deps.inbox.entries(page_ids)
     moments = await deps.inbox.moments({e["moment_id"] for e in entries if e.get("moment_id")})
