@@ -143,11 +143,13 @@ class SchedulesRepository:
 
     async def cursor(self, default: str) -> str:
         with pymongo.timeout(self._timeout_s):
-            try:
-                await self._scheduler.update_one({"_id": CURSOR}, {"$setOnInsert": {"bucket": default}}, upsert=True)
-            except DuplicateKeyError:
-                pass
             document = await self._scheduler.find_one({"_id": CURSOR})
+            if document is None:
+                try:
+                    await self._scheduler.insert_one({"_id": CURSOR, "bucket": default})
+                except DuplicateKeyError:
+                    pass  # another instance started it meanwhile
+                document = await self._scheduler.find_one({"_id": CURSOR})
         return document["bucket"] if document else default
 
     async def move_cursor(self, old: str, new: str) -> None:

@@ -33,14 +33,9 @@ class PushPolicy:
 
 
 def first_moment(starts_at: datetime, ends_at: datetime, policy: PushPolicy, now: datetime) -> datetime | None:
-    """The first push of a slot: `lead_s` before it starts, or the next moment of its cadence
-    after `now` when it is chosen inside the lead window; None once the slot has ended."""
-    moment = starts_at - timedelta(seconds=policy.lead_s)
-    if moment < now:
-        behind = (now - moment).total_seconds()
-        moment += timedelta(seconds=policy.cadence_s * int(behind // policy.cadence_s))
-        if moment < now:
-            moment = now
+    """The first push of a slot: `lead_s` before it starts, or at once when it is first chosen
+    inside the lead window; None once the slot has ended."""
+    moment = max(starts_at - timedelta(seconds=policy.lead_s), now)
     return to_millis(moment) if moment < ends_at else None
 
 
