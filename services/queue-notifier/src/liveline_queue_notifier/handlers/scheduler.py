@@ -17,6 +17,7 @@ from liveline_shared.log_context import current_correlation_id
 from liveline_shared.outbox import aware
 
 from ..adapters.schedules import ORDERS
+from ..domain.errors import MerchantNotFound
 from ..domain.pushes import bucket_of, bucket_start, moment_key, next_moment, push_content
 from .dependencies import Dependencies
 from .inbox import PRODUCER, deliver
@@ -78,10 +79,16 @@ async def _work(bucket_id: str, deps: Dependencies) -> int:
             kind, moment, subject_id = _parse(entry)
             if moment > deps.now():
                 break
-            if kind == QUEUE_ITEM:
-                await push_moment(subject_id, moment, deps)
-            elif kind == MISSED_ITEM:
-                await check_missed(subject_id, moment, deps)
+            try:
+                if kind == QUEUE_ITEM:
+                    await push_moment(subject_id, moment, deps)
+                elif kind == MISSED_ITEM:
+                    await check_missed(subject_id, moment, deps)
+            except MerchantNotFound:
+                log.warning("push_dropped_merchant_unknown", item=entry)  # nothing to read, ever
+            except Exception as error:  # noqa: BLE001 - one item's failure holds up no other; the next pass retries it
+                log.warning("push_item_failed", item=entry, error=f"{type(error).__name__}: {error}")
+                continue
             await deps.schedules.done(bucket_id, entry)
             worked += 1
     finally:
