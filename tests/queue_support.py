@@ -1,15 +1,22 @@
 """Steps the queue-notifier's tests share (its folder's name has a hyphen, so its tests import
-them from here): the internal token, callers' headers, parties, ticks on Kafka."""
+them from here): the internal token, callers' headers, parties, ticks and slot choices on Kafka,
+waiting on a condition, and the inbox."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
 
 import httpx
 
 from liveline_shared.callers import Caller
-from liveline_shared.events import QueueTick
+from liveline_shared.events import QueueTick, SlotChosen, SlotWindow
+
+T = TypeVar("T")
 
 INTERNAL_TOKEN = f"queue-tests-{uuid.uuid4().hex}"
 
@@ -29,3 +36,39 @@ async def act(client: httpx.AsyncClient, merchant_id: str, host: Caller, party_i
 def external_tick(merchant_id: str, at: datetime, parties: int, people: int, wait: int | None) -> QueueTick:
     return QueueTick(occurred_at=at, producer="acme-queue-system", merchant_id=merchant_id, waiting_parties=parties,
                      waiting_people=people, estimated_wait_minutes=wait)
+
+
+def slot_window(merchant_id: str, starts_at: datetime, ends_at: datetime, period: str = "dinner") -> SlotWindow:
+    """A merchant slot at the given instants (a unique meal period keeps tests' slots apart)."""
+    return SlotWindow(slot_id=f"{merchant_id}:{starts_at.date().isoformat()}:{period}", meal_period=period,
+                      local_date=starts_at.date().isoformat(), starts_at=starts_at, ends_at=ends_at)
+
+
+def slot_chosen(merchant_id: str, buyer: Caller, *slots: SlotWindow, order_id: str | None = None) -> SlotChosen:
+    return SlotChosen(occurred_at=datetime.now(UTC), producer="slots", offer_id=uuid.uuid4().hex,
+                      order_id=order_id or uuid.uuid4().hex, user_id=buyer.account_id, merchant_id=merchant_id,
+                      slots=slots)
+
+
+async def wait_for(check: Callable[[], Awaitable[T | None]], *, deadline_s: float, what: str,
+                   interval_s: float = 0.05) -> T:
+    """The first truthy answer of `check`, asked every `interval_s` until `deadline_s` has passed."""
+    deadline = time.monotonic() + deadline_s
+    while True:
+        answer = await check()
+        if answer:
+            return answer
+        assert time.monotonic() < deadline, f"no {what} after {deadline_s}s"
+        await asyncio.sleep(interval_s)
+
+
+async def inbox(client: httpx.AsyncClient, buyer: Caller, **params: object) -> dict:
+    response = await client.get("/users/me/notifications", params=params, headers=headers(buyer))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def queue_pushes(client: httpx.AsyncClient, buyer: Caller, order_id: str) -> list[dict]:
+    """The buyer's queue updates for the order, oldest first."""
+    notes = (await inbox(client, buyer, limit=100))["notifications"]
+    return [n for n in reversed(notes) if n["subject"] == "queue_update" and n["order_id"] == order_id]

@@ -24,10 +24,12 @@ CONSUMER_GROUPS = {
     # As services/media/src/liveline_media/consumers.py registers them.
     "media": {("media-orders", "liveline.orders.v1")},
     "media-worker": {("media-editing", "liveline.videos.v1")},
+    # As services/queue-notifier/src/liveline_queue_notifier/consumers.py registers them.
     "queue-notifier": {
         ("queue-notifier", "liveline.orders.v1"),
         ("queue-notifier-slots", "liveline.slots.v1"),
         ("queue-notifier-ticks", "liveline.queue-ticks.v1"),
+        ("queue-notifier-videos", "liveline.videos.v1"),
     },
     # As services/slots/src/liveline_slots/consumers.py registers them.
     "slots": {("slots", "liveline.orders.v1"), ("slots-missed", "liveline.slots.v1"),

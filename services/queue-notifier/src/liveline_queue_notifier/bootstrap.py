@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from liveline_shared.clock import Clock, SystemClock
+from liveline_shared.maintenance import Maintenance
 from liveline_shared.merchant_directory import OrderServiceMerchants
 from liveline_shared.service import ServiceRuntime, create_app
 
 from . import consumers, handlers
 from .adapters.busyness import BusynessRepository
+from .adapters.inbox import INBOX, InboxRepository
 from .adapters.queues import COLLECTION as LIVE_QUEUES
 from .adapters.queues import QueuesRepository
+from .adapters.schedules import ORDERS as PUSH_ORDERS
+from .adapters.schedules import SchedulesRepository
 from .adapters.zones import ZonesRepository
 from .api import build_router
 from .api.problems import install_queue_problems
@@ -29,15 +34,21 @@ def build_dependencies(settings: Settings, db: AsyncDatabase, merchants: handler
         busyness=BusynessRepository(db, timeout_s),
         zones=ZonesRepository(db, timeout_s),
         merchants=merchants,
+        schedules=SchedulesRepository(db, timeout_s),
+        inbox=InboxRepository(db, timeout_s),
         clock=clock or SystemClock(),
         heartbeat_every=timedelta(seconds=settings.heartbeat_interval_s),
         stale_after=timedelta(seconds=settings.stale_after_s),
+        scheduler_id=f"queue-notifier-{uuid.uuid4().hex[:12]}",
+        bucket_lease=timedelta(seconds=settings.bucket_lease_s),
+        late_after=timedelta(seconds=settings.late_after_s),
+        missed_grace=timedelta(seconds=settings.missed_grace_s),
     )
 
 
 async def ensure_indexes() -> None:
     # Every read and write is by `_id`; the heartbeat reads only `active_queues`, the merchants
-    # with parties waiting.
+    # with parties waiting; the scheduler reads due-moment buckets by minute.
     return None
 
 
@@ -46,10 +57,14 @@ def build_app(settings: Settings) -> FastAPI:
     merchants = OrderServiceMerchants(settings.order_url, settings.internal_token.get_secret_value(), settings.order_timeout_s)
     runtime.on_shutdown.append(merchants.close)
     deps = build_dependencies(settings, runtime.db, merchants, clock=runtime.clock)
-    deps.notify = runtime.use_outbox([LIVE_QUEUES]).notify
+    deps.notify = runtime.use_outbox([LIVE_QUEUES, INBOX, PUSH_ORDERS]).notify
     consumers.register(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
     runtime.use_maintenance(ensure_indexes=ensure_indexes, job=lambda: handlers.heartbeat(deps),
                             interval_s=settings.heartbeat_check_s)
+    scheduler = Maintenance("queue-notifier-scheduler", ensure_indexes=ensure_indexes,
+                            job=lambda: handlers.run_due(deps), interval_s=settings.scheduler_tick_s)
+    runtime.on_startup.append(scheduler.start)
+    runtime.on_shutdown.append(scheduler.stop)
     app = create_app(runtime, routers=[build_router(settings.internal_token.get_secret_value())], version="1")
     install_queue_problems(app)
     app.state.dependencies = deps

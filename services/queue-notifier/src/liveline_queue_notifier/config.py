@@ -22,3 +22,10 @@ class Settings(ServiceSettings):
     heartbeat_check_s: float = Field(default=5.0, gt=0)
     # An outside queue system's figures older than this are shown as stale.
     stale_after_s: float = Field(default=600.0, gt=0)
+
+    # Scheduled pushes: the scheduler's pass interval, how long an instance holds a due-moment
+    # bucket, when a push counts as late, and how long after a user's last slot ends it is missed.
+    scheduler_tick_s: float = Field(default=0.25, gt=0)
+    bucket_lease_s: float = Field(default=10.0, gt=0)
+    late_after_s: float = Field(default=5.0, gt=0)
+    missed_grace_s: float = Field(default=900.0, ge=0)

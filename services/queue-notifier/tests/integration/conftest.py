@@ -30,8 +30,11 @@ def queue_database() -> str:
     return database_name("queue")
 
 
-def queue_process(stack_endpoints, order: ServiceProcess, database: str, name: str, group_prefix: str) -> ServiceProcess:
-    """A queue-notifier on `database` with consumer groups of its own, and a 2 s heartbeat."""
+def queue_process(stack_endpoints, order: ServiceProcess, database: str, name: str, group_prefix: str,
+                  **env: str) -> ServiceProcess:
+    """A queue-notifier on `database` with consumer groups of its own, a 2 s heartbeat, pushes
+    marked late 1 s after their moment, and a 3 s bucket lease (so a killed instance's lease
+    lapses quickly)."""
     return ServiceProcess(
         "queue-notifier", stack_endpoints, TEST_STATE / "queue-tests" / name, environment="test",
         internal_token=INTERNAL_TOKEN,
@@ -39,6 +42,8 @@ def queue_process(stack_endpoints, order: ServiceProcess, database: str, name: s
             "LIVELINE_QUEUE_NOTIFIER_MONGO_DATABASE": database, "LIVELINE_QUEUE_NOTIFIER_ORDER_URL": order.url,
             "LIVELINE_QUEUE_NOTIFIER_CONSUMER_GROUP_PREFIX": group_prefix,
             "LIVELINE_QUEUE_NOTIFIER_HEARTBEAT_INTERVAL_S": "2", "LIVELINE_QUEUE_NOTIFIER_HEARTBEAT_CHECK_S": "0.5",
+            "LIVELINE_QUEUE_NOTIFIER_LATE_AFTER_S": "1", "LIVELINE_QUEUE_NOTIFIER_BUCKET_LEASE_S": "3",
+            "LIVELINE_QUEUE_NOTIFIER_MISSED_GRACE_S": "2", **env,
         },
     )
 
@@ -77,8 +82,8 @@ async def db(stack_endpoints, queue_database) -> AsyncIterator[AsyncDatabase]:
 def another_queue_process(stack_endpoints, queue_order_service):
     """Makes a queue-notifier process of a test's own (database, log folder name, group prefix)."""
 
-    def make(database: str, name: str, group_prefix: str) -> ServiceProcess:
-        return queue_process(stack_endpoints, queue_order_service, database, name, group_prefix)
+    def make(database: str, name: str, group_prefix: str, **env: str) -> ServiceProcess:
+        return queue_process(stack_endpoints, queue_order_service, database, name, group_prefix, **env)
 
     return make
 

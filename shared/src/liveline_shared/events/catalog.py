@@ -187,6 +187,14 @@ class NotificationCreated(Event):
     slot_id: str | None = Field(default=None, description="The slot it concerns, for queue updates.")
     waiting_parties: int | None = Field(default=None, ge=0, description="Queue size reported, for queue updates.")
     queue_as_of: AwareDatetime | None = Field(default=None, description="When that queue size was measured.")
+    subject: Literal["queue_update", "slot_reoffer", "video_prompt", "video_edited", "video_rejected"] | None = Field(
+        default=None, description="What it says, finer than `kind` (a video's outcome is kind video_prompt)."
+    )
+    moment_at: AwareDatetime | None = Field(default=None, description="The moment a queue update was due.")
+    waiting_people: int | None = Field(default=None, ge=0, description="People waiting, for queue updates.")
+    late: bool | None = Field(default=None, description="True when a queue update went out late (after a restart).")
+    stale: bool | None = Field(default=None, description="True when its queue figures are older than the staleness limit.")
+    link_path: str | None = Field(default=None, max_length=200, description="The app screen it leads to, e.g. /orders/{id}/video.")
 
 
 VideoRejectionReason = Literal[

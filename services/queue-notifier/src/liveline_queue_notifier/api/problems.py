@@ -12,6 +12,9 @@ from ..domain import errors
 _PROBLEMS: dict[type[errors.QueueError], tuple[int, str, str]] = {
     errors.Forbidden: (403, "forbidden", "Not allowed"),
     errors.InvalidParty: (422, "invalid-party", "The party is not valid"),
+    errors.InvalidPushPolicy: (422, "invalid-push-policy", "The push policy is not valid"),
+    errors.NotificationNotFound: (404, "notification-not-found", "No such notification"),
+    errors.OrderNotFound: (404, "order-not-found", "No such order"),
     errors.MerchantNotFound: (404, "merchant-not-found", "No such merchant"),
     errors.PartyNotFound: (404, "party-not-found", "No such party in this waitlist"),
     errors.PartyAlreadyLeft: (409, "party-already-left", "The party has left the waitlist"),
@@ -22,7 +25,7 @@ _PROBLEMS: dict[type[errors.QueueError], tuple[int, str, str]] = {
 def problem_for(error: errors.QueueError) -> Problem:
     status, slug, title = next(_PROBLEMS[cls] for cls in type(error).__mro__ if cls in _PROBLEMS)
     headers = dict(TRY_AGAIN) if isinstance(error, errors.QueueBusy) else None
-    quiet = isinstance(error, errors.MerchantNotFound | errors.PartyNotFound)
+    quiet = isinstance(error, errors.MerchantNotFound | errors.PartyNotFound | errors.NotificationNotFound | errors.OrderNotFound)
     return Problem(status, slug, title, "" if quiet else str(error), headers=headers)
 
 

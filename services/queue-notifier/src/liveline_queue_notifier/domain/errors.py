@@ -38,3 +38,15 @@ class QueueBusy(QueueError):
 class MerchantDirectoryUnavailable(ConnectionError, QueueError):
     """The order service, which knows merchants' time zones, did not answer. A ConnectionError,
     so a consumer retries the event later instead of dead-lettering it."""
+
+
+class InvalidPushPolicy(QueueError):
+    """A push policy's lead time or cadence is out of range."""
+
+
+class NotificationNotFound(QueueError):
+    """No such notification in the caller's inbox (another user's is not told apart)."""
+
+
+class OrderNotFound(QueueError):
+    """No pushes are known for this order of the caller's (another user's is not told apart)."""

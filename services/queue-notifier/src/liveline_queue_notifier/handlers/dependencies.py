@@ -11,7 +11,9 @@ from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
 
 from ..adapters.busyness import BusynessRepository
+from ..adapters.inbox import InboxRepository
 from ..adapters.queues import QueuesRepository
+from ..adapters.schedules import SchedulesRepository
 from ..adapters.zones import ZonesRepository
 
 
@@ -25,6 +27,8 @@ class Dependencies:
     busyness: BusynessRepository
     zones: ZonesRepository
     merchants: MerchantDirectory
+    schedules: SchedulesRepository
+    inbox: InboxRepository
     clock: Clock
     # Tells the outbox relay that a queue has events to publish (relay.notify).
     notify: Callable[[str, Any], None] = lambda collection, document_id: None
@@ -32,6 +36,13 @@ class Dependencies:
     heartbeat_every: timedelta = timedelta(seconds=60)
     # An external queue system's figures older than this are shown as stale.
     stale_after: timedelta = timedelta(minutes=10)
+    # This instance's name on the due-moment buckets it leases, and how long a lease lasts.
+    scheduler_id: str = "queue-notifier"
+    bucket_lease: timedelta = timedelta(seconds=10)
+    # A push sent this long after its moment is marked late.
+    late_after: timedelta = timedelta(seconds=5)
+    # A user's last chosen slot ends, and this long after it without a redemption, it is missed.
+    missed_grace: timedelta = timedelta(minutes=15)
 
     def now(self) -> datetime:
         return to_millis(self.clock.now())

@@ -1,0 +1,57 @@
+"""The caller's inbox: notifications newest first with the unread count, marking one read, and
+muting the queue pushes of one of the caller's orders. Nobody sees or mutes another's (404)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from liveline_shared.api_dependencies import AuthenticatedCaller
+from liveline_shared.contracts.pushes import NotificationOut, NotificationsOut, PushMuteIn, PushMuteOut
+from liveline_shared.problems import problem_responses
+
+from ... import handlers
+from ..deps import Deps
+
+router = APIRouter(tags=["inbox"])
+
+_TITLES = {
+    "queue_update": "The queue before your visit",
+    "slot_reoffer": "You missed your visit — pick a new time",
+    "video_prompt": "Thanks for visiting — record a short video of it",
+    "video_edited": "Your video is online",
+    "video_rejected": "Your video could not be used",
+}
+
+
+def notification_out(entry: dict[str, Any]) -> NotificationOut:
+    return NotificationOut(
+        notification_id=entry["_id"], subject=entry["subject"], order_id=entry["order_id"],
+        merchant_id=entry["merchant_id"], created_at=entry["created_at"], read=entry.get("read_at") is not None,
+        late=bool(entry.get("late")), title=_TITLES[entry["subject"]], link_path=entry.get("link_path"),
+        queue=entry.get("queue"), slots=entry.get("slots"), reason=entry.get("reason"),
+    )
+
+
+@router.get("/users/me/notifications", response_model=NotificationsOut, responses=problem_responses(401, 403, 422, 503),
+            summary="The caller's notifications, newest first, with the unread count")
+async def list_notifications(caller: AuthenticatedCaller, deps: Deps,
+                             limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                             before: Annotated[str | None, Query(min_length=1, max_length=200)] = None) -> NotificationsOut:
+    page = await handlers.inbox_of(caller, limit, before, deps)
+    return NotificationsOut(notifications=[notification_out(e) for e in page.entries], unread=page.unread,
+                            total=page.total, next_before=page.next_before)
+
+
+@router.post("/users/me/notifications/{notification_id}/read", status_code=204,
+             responses=problem_responses(401, 403, 404, 503), summary="Mark one of the caller's notifications read")
+async def read_notification(notification_id: str, caller: AuthenticatedCaller, deps: Deps) -> Response:
+    await handlers.mark_read(caller, notification_id, deps)
+    return Response(status_code=204)
+
+
+@router.put("/orders/{order_id}/push-mute", response_model=PushMuteOut, responses=problem_responses(401, 404, 422, 503),
+            summary="Mute or unmute the queue pushes of one of the caller's orders")
+async def put_push_mute(order_id: str, body: PushMuteIn, caller: AuthenticatedCaller, deps: Deps) -> PushMuteOut:
+    return PushMuteOut(order_id=order_id, muted=await handlers.mute_order(order_id, body.muted, caller, deps))
