@@ -8,7 +8,9 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-NotificationSubject = Literal["queue_update", "slot_reoffer", "video_prompt", "video_edited", "video_rejected"]
+NotificationSubject = Literal[
+    "queue_update", "slot_reoffer", "video_prompt", "video_edited", "video_rejected", "queue_position", "queue_called",
+]
 
 
 class PushPolicyIn(BaseModel):
@@ -53,6 +55,7 @@ class OfferedSlotOut(BaseModel):
 
 class NotificationOut(BaseModel):
     notification_id: str
+    seq: int = Field(description="The caller's notification number, increasing: what a stream resumes after.")
     subject: NotificationSubject
     order_id: str
     merchant_id: str
@@ -64,6 +67,8 @@ class NotificationOut(BaseModel):
     queue: QueuePushOut | None = Field(description="The queue at the moment, for a queue update.")
     slots: list[OfferedSlotOut] | None = Field(description="The new slots, for a missed-slot re-offer.")
     reason: str | None = Field(description="Why a video was refused.")
+    ticket: str | None = Field(default=None, description="The caller's own waitlist ticket, after joining the line from a push.")
+    position: int | None = Field(default=None, description="Where that ticket stands: 1 is next, 0 once called.")
 
 
 class NotificationsOut(BaseModel):
