@@ -16,6 +16,7 @@ from liveline_shared.service import ServiceRuntime, create_app
 from . import consumers, handlers
 from .adapters.busyness import BusynessRepository
 from .adapters.inbox import INBOX, InboxRepository
+from .adapters.orders import OrderServiceOrders
 from .adapters.queues import COLLECTION as LIVE_QUEUES
 from .adapters.queues import QueuesRepository
 from .adapters.schedules import ORDERS as PUSH_ORDERS
@@ -27,13 +28,15 @@ from .config import Settings
 
 
 def build_dependencies(settings: Settings, db: AsyncDatabase, merchants: handlers.dependencies.MerchantDirectory,
-                       clock: Clock | None = None) -> handlers.Dependencies:
+                       clock: Clock | None = None,
+                       orders: handlers.dependencies.OrderDirectory | None = None) -> handlers.Dependencies:
     timeout_s = settings.mongo_timeout_s
     return handlers.Dependencies(
         queues=QueuesRepository(db, timeout_s),
         busyness=BusynessRepository(db, timeout_s),
         zones=ZonesRepository(db, timeout_s),
         merchants=merchants,
+        orders=orders,
         schedules=SchedulesRepository(db, timeout_s),
         inbox=InboxRepository(db, timeout_s),
         clock=clock or SystemClock(),
@@ -56,7 +59,9 @@ def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("queue-notifier", settings)
     merchants = OrderServiceMerchants(settings.order_url, settings.internal_token.get_secret_value(), settings.order_timeout_s)
     runtime.on_shutdown.append(merchants.close)
-    deps = build_dependencies(settings, runtime.db, merchants, clock=runtime.clock)
+    orders = OrderServiceOrders(settings.order_url, settings.internal_token.get_secret_value(), settings.order_timeout_s)
+    runtime.on_shutdown.append(orders.close)
+    deps = build_dependencies(settings, runtime.db, merchants, clock=runtime.clock, orders=orders)
     deps.notify = runtime.use_outbox([LIVE_QUEUES, INBOX, PUSH_ORDERS]).notify
     consumers.register(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
     runtime.use_maintenance(ensure_indexes=ensure_indexes, job=lambda: handlers.heartbeat(deps),
