@@ -6,7 +6,7 @@ who joined a waitlist from a push."""
 
 from .busyness import busyness_of, record_tick_history
 from .dependencies import Dependencies
-from .inbox import InboxPage, inbox_of, mark_read, push_reoffer, push_video_outcome
+from .inbox import InboxPage, inbox_of, mark_read, notifications_after, push_reoffer, push_video_outcome
 from .live import heartbeat, live_state_of, record_external_tick
 from .scheduler import run_due
 from .subscriptions import mute_order, push_policy_of, set_push_policy, stop_pushes, subscribe_choice
@@ -15,7 +15,8 @@ from .waitlist import AddParty, add_party, change_party, waitlist_of
 
 __all__ = [
     "AddParty", "Dependencies", "InboxPage", "Ticket", "add_party", "busyness_of", "cancel_ticket", "change_party",
-    "close_ticket", "heartbeat", "inbox_of", "join_queue", "live_state_of", "mark_read", "mute_order", "push_policy_of",
-    "push_reoffer", "push_video_outcome", "record_external_tick", "record_tick_history", "run_due", "set_push_policy",
-    "stop_pushes", "subscribe_choice", "tell_positions", "ticket_of", "waitlist_of",
+    "close_ticket", "heartbeat", "inbox_of", "join_queue", "live_state_of", "mark_read", "mute_order",
+    "notifications_after", "push_policy_of", "push_reoffer", "push_video_outcome", "record_external_tick",
+    "record_tick_history", "run_due", "set_push_policy", "stop_pushes", "subscribe_choice", "tell_positions",
+    "ticket_of", "waitlist_of",
 ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
+from liveline_shared.events import Event
 
 from ..adapters.busyness import BusynessRepository
 from ..adapters.inbox import InboxRepository
@@ -25,6 +27,10 @@ class OrderDirectory(Protocol):
     async def order(self, order_id: str, caller: Caller) -> dict[str, Any] | None: ...
 
 
+class Publisher(Protocol):
+    async def publish(self, events: Sequence[Event]) -> None: ...
+
+
 @dataclass
 class Dependencies:
     queues: QueuesRepository
@@ -33,6 +39,7 @@ class Dependencies:
     merchants: MerchantDirectory
     schedules: SchedulesRepository
     inbox: InboxRepository
+    publisher: Publisher
     clock: Clock
     # The order service, asked for an order's status and quantity when its buyer joins a waitlist.
     orders: OrderDirectory | None = None
@@ -45,6 +52,10 @@ class Dependencies:
     # This instance's name on the due-moment buckets it leases, and how long a lease lasts.
     scheduler_id: str = "queue-notifier"
     bucket_lease: timedelta = timedelta(seconds=10)
+    # A notification batch whose publisher has not finished it this long after it began is taken over.
+    batch_lease: timedelta = timedelta(seconds=10)
+    # This instance's notification batches take turns (handlers/inbox.py).
+    publishing: asyncio.Lock = field(default_factory=asyncio.Lock)
     # A push sent this long after its moment is marked late.
     late_after: timedelta = timedelta(seconds=5)
     # A user's last chosen slot ends, and this long after it without a redemption, it is missed.

@@ -220,4 +220,4 @@ async def tell_positions(event: QueueTick, deps: Dependencies) -> None:
         else:
             place = waitlist.position(queue, party)
             entry.update(_id=f"{queue.merchant_id}:{party.party_id}:pos{place}", subject="queue_position", position=place)
-        await deliver(entry, None, deps)
+        await deliver(entry, deps)
