@@ -2,18 +2,24 @@
 the voucher's size, marked remote on the host stand's waitlist; hears "you are N-th" as the
 staff work the line and "it's your turn" when called; cancels. Outside the lead window, for a
 redeemed or refunded order, or for anyone but the buyer it is refused and nothing changes;
-redemption seats a party still in line and a refund cancels it. Real orders from the order
-service, slot choices and redemptions over Kafka."""
+redemption seats a party still in line and a refund cancels it; a notifier killed right after a
+change tells the new place once, after its restart. Real orders from the order service, slot
+choices and redemptions over Kafka."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
+import pytest
+
+from liveline_devstack.pytest_plugin import database
 from liveline_shared.callers import Caller
 from tests.callers import customer, staff
 from tests.queue_support import (
     INTERNAL_TOKEN, act, add, headers, inbox, paid_order, slot_chosen, slot_window, wait_for,
 )
+from tests.random_refs import database_name, suffix
 from tests.service_tests import assert_problem, new_merchant, publish
 
 LEAD_S = 30
@@ -59,12 +65,13 @@ async def _told(client, buyer: Caller, order_id: str) -> list[tuple[str, int]]:
             if n["order_id"] == order_id and n["subject"] in ("queue_position", "queue_called")]
 
 
-async def _told_until(client, buyer: Caller, order_id: str, expected: list[tuple[str, int]]) -> None:
+async def _told_until(client, buyer: Caller, order_id: str, expected: list[tuple[str, int]],
+                      deadline_s: float = 15) -> None:
     async def check() -> bool:
         return await _told(client, buyer, order_id) == expected
 
     try:
-        await wait_for(check, deadline_s=15, what=f"{expected}")
+        await wait_for(check, deadline_s=deadline_s, what=f"{expected}")
     except AssertionError:
         raise AssertionError(f"told {await _told(client, buyer, order_id)}, expected {expected}") from None
 
@@ -181,3 +188,33 @@ async def test_redemption_seats_a_party_still_in_line_and_a_refund_cancels_one(c
 
 async def _is(answer, expected: str) -> bool:
     return await answer == expected
+
+
+@pytest.mark.slow
+async def test_a_notifier_killed_right_after_a_change_tells_the_new_place_once_after_restart(
+    another_queue_process, order_client, producer, stack_endpoints
+):
+    name, prefix = database_name("join_kill"), f"test-{suffix()}-"
+    merchant_id = await new_merchant(order_client, INTERNAL_TOKEN)
+    host, buyer = staff(merchant_id), customer()
+    order = await paid_order(order_client, merchant_id, buyer, quantity=2)
+    first = another_queue_process(name, "join-kill-first", prefix)
+    async with database(stack_endpoints, name) as db:
+        with first.running():
+            async with httpx.AsyncClient(base_url=first.url, timeout=30) as http:
+                await _choose(producer, db, merchant_id, buyer, order["order_id"], timedelta(seconds=5), "kill")
+                walk_in = (await add(http, merchant_id, host, 2)).json()["party_id"]
+                assert (await add(http, merchant_id, host, 1)).status_code == 201
+                joined = await http.post(_ticket_path(order["order_id"]), headers=headers(buyer))
+                assert joined.status_code == 201 and joined.json()["position"] == 3, joined.text
+                await _told_until(http, buyer, order["order_id"], [("queue_position", 3)])
+                assert (await act(http, merchant_id, host, walk_in, "seat")).status_code == 200
+            first.process.kill()  # -9 at once: the seat's tick may not be published or consumed yet
+
+    restarted = another_queue_process(name, "join-kill-restarted", prefix)
+    with restarted.running():
+        async with httpx.AsyncClient(base_url=restarted.url, timeout=30) as http:
+            await _told_until(http, buyer, order["order_id"], [("queue_position", 3), ("queue_position", 2)],
+                              deadline_s=60)
+            ticket = (await http.get(_ticket_path(order["order_id"]), headers=headers(buyer))).json()
+    assert (ticket["status"], ticket["position"]) == ("waiting", 2)
