@@ -122,6 +122,7 @@ async def join_queue(order_id: str, caller: Caller | None, deps: Dependencies) -
     joined: list[bool] = []
 
     def join(queue: LiveQueue) -> LiveQueue:
+        joined.clear()  # an attempt that lost a race to another replica is tried again from scratch
         if order_id in queue.remote:  # joined meanwhile (a concurrent or retried request)
             return queue
         changed, _ = waitlist.add_remote_party(queue, order_id, caller.account_id, party_id, size, deps.now())
