@@ -19,13 +19,17 @@ _PROBLEMS: dict[type[errors.QueueError], tuple[int, str, str]] = {
     errors.PartyNotFound: (404, "party-not-found", "No such party in this waitlist"),
     errors.PartyAlreadyLeft: (409, "party-already-left", "The party has left the waitlist"),
     errors.QueueBusy: (409, "queue-busy", "The waitlist changed meanwhile"),
+    errors.InvalidPushSubscription: (422, "invalid-push-subscription", "The push subscription is not valid"),
+    errors.PushSubscriptionNotFound: (404, "push-subscription-not-found", "No such push subscription"),
+    errors.WebPushUnavailable: (503, "web-push-unavailable", "Web Push is not available"),
 }
 
 
 def problem_for(error: errors.QueueError) -> Problem:
     status, slug, title = next(_PROBLEMS[cls] for cls in type(error).__mro__ if cls in _PROBLEMS)
     headers = dict(TRY_AGAIN) if isinstance(error, errors.QueueBusy) else None
-    quiet = isinstance(error, errors.MerchantNotFound | errors.PartyNotFound | errors.NotificationNotFound | errors.OrderNotFound)
+    quiet = isinstance(error, errors.MerchantNotFound | errors.PartyNotFound | errors.NotificationNotFound | errors.OrderNotFound
+                           | errors.PushSubscriptionNotFound)
     return Problem(status, slug, title, "" if quiet else str(error), headers=headers)
 
 

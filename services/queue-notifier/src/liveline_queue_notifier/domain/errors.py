@@ -50,3 +50,15 @@ class NotificationNotFound(QueueError):
 
 class OrderNotFound(QueueError):
     """No pushes are known for this order of the caller's (another user's is not told apart)."""
+
+
+class InvalidPushSubscription(QueueError):
+    """A browser's push subscription is not one the notifier will post to."""
+
+
+class PushSubscriptionNotFound(QueueError):
+    """No such push subscription of the caller's (another user's is not told apart)."""
+
+
+class WebPushUnavailable(QueueError):
+    """Web Push is not configured here (no VAPID key)."""

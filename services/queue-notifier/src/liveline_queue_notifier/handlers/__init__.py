@@ -10,10 +10,11 @@ from .live import heartbeat, live_state_of, record_external_tick
 from .scheduler import run_due
 from .subscriptions import mute_order, push_policy_of, set_push_policy, stop_pushes, subscribe_choice
 from .waitlist import AddParty, add_party, change_party, waitlist_of
+from .webpush import push_notification
 
 __all__ = [
     "AddParty", "Dependencies", "InboxPage", "add_party", "busyness_of", "change_party", "heartbeat", "inbox_of",
-    "live_state_of", "mark_read", "mute_order", "push_policy_of", "push_reoffer", "push_video_outcome",
+    "live_state_of", "mark_read", "mute_order", "push_notification", "push_policy_of", "push_reoffer", "push_video_outcome",
     "record_external_tick", "record_tick_history", "run_due", "set_push_policy", "stop_pushes", "subscribe_choice",
     "waitlist_of",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
@@ -15,6 +15,9 @@ from ..adapters.inbox import InboxRepository
 from ..adapters.queues import QueuesRepository
 from ..adapters.schedules import SchedulesRepository
 from ..adapters.zones import ZonesRepository
+
+if TYPE_CHECKING:
+    from .webpush import WebPush
 
 
 class MerchantDirectory(Protocol):
@@ -43,6 +46,8 @@ class Dependencies:
     late_after: timedelta = timedelta(seconds=5)
     # A user's last chosen slot ends, and this long after it without a redemption, it is missed.
     missed_grace: timedelta = timedelta(minutes=15)
+    # Browsers' push subscriptions and the sender (handlers/webpush.py); set by bootstrap.py.
+    web_push: WebPush | None = None
 
     def now(self) -> datetime:
         return to_millis(self.clock.now())
