@@ -21,6 +21,11 @@ P256DH_BYTES = 65
 AUTH_SECRET_BYTES = 16
 ENDPOINT_MAX_CHARS = 1024
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+# What the validators below accept, as the OpenAPI document states it: base64url of 65 bytes
+# starting 0x04 ("B" then A-P), of 16 bytes, and an http(s) URL with a host name and no user part.
+P256DH_PATTERN = "^B[A-P][A-Za-z0-9_-]{85}=?$"
+AUTH_PATTERN = "^[A-Za-z0-9_-]{22}(==)?$"
+ENDPOINT_PATTERN = r"^https?://[^\s/?#@:\[\]]+(:[0-9]{1,5})?([/?#]\S*)?$"
 
 
 def b64url_decode(value: str) -> bytes:
@@ -45,21 +50,24 @@ class VapidPublicKeyOut(BaseModel):
 class PushSubscriptionKeysIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    p256dh: str = Field(max_length=128, description="The browser's P-256 public key (uncompressed point), base64url.")
-    auth: str = Field(max_length=64, description="The browser's 16-byte authentication secret, base64url.")
+    # The patterns state for the document what the validators check; the validators say why.
+    p256dh: str = Field(max_length=128, description="The browser's P-256 public key (uncompressed point), base64url.",
+                        json_schema_extra={"pattern": P256DH_PATTERN})
+    auth: str = Field(max_length=64, description="The browser's 16-byte authentication secret, base64url.",
+                      json_schema_extra={"pattern": AUTH_PATTERN})
 
     @field_validator("p256dh")
     @classmethod
     def _a_p256_point(cls, value: str) -> str:
         raw = b64url_decode(value)
-        if len(raw) != P256DH_BYTES or raw[0] != 0x04:
+        if len(raw) != P256DH_BYTES or raw[0] != 0x04 or not re.match(P256DH_PATTERN, value):
             raise ValueError(f"must be an uncompressed P-256 point ({P256DH_BYTES} bytes starting 0x04)")
         return value
 
     @field_validator("auth")
     @classmethod
     def _sixteen_bytes(cls, value: str) -> str:
-        if len(b64url_decode(value)) != AUTH_SECRET_BYTES:
+        if len(b64url_decode(value)) != AUTH_SECRET_BYTES or not re.match(AUTH_PATTERN, value):
             raise ValueError(f"must be {AUTH_SECRET_BYTES} bytes")
         return value
 
@@ -70,7 +78,8 @@ class PushSubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     endpoint: str = Field(max_length=ENDPOINT_MAX_CHARS, description="The push service's URL for this browser "
-                                                                     "(HTTPS where the service runs in production).")
+                                                                     "(HTTPS where the service runs in production).",
+                          json_schema_extra={"pattern": ENDPOINT_PATTERN})
     keys: PushSubscriptionKeysIn
     expiration_time: int | None = Field(default=None, alias="expirationTime", ge=0,
                                         description="When the subscription ends, in milliseconds since 1970 (usually null).")
@@ -79,7 +88,7 @@ class PushSubscriptionIn(BaseModel):
     @classmethod
     def _an_absolute_url(cls, value: str) -> str:
         parts = urlsplit(value)
-        if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in value):
+        if parts.scheme not in ("https", "http") or not parts.hostname or not re.match(ENDPOINT_PATTERN, value):
             raise ValueError("must be an absolute http(s) URL")
         return value
 
