@@ -175,6 +175,16 @@ def push_body(event: NotificationCreated) -> str:
     }.get(subject, "Tap to open.")
 
 
+def _about_the_queue(event: NotificationCreated) -> bool:
+    """Queue figures and the caller's place in line: urgent, and stale within minutes."""
+    return event.kind == "queue_update" or event.subject in ("queue_position", "queue_called")
+
+
+def _replaces_the_previous(event: NotificationCreated) -> bool:
+    """A newer queue update (or place in line) of an order makes the previous one worthless."""
+    return event.kind == "queue_update" or event.subject == "queue_position"
+
+
 def push_payload(event: NotificationCreated) -> dict[str, Any]:
     """What the service worker gets (`event.data.json()`): it shows `title` and `body` and opens
     `link_path` on a tap; `tag` lets a newer queue update replace the shown one."""
@@ -184,7 +194,7 @@ def push_payload(event: NotificationCreated) -> dict[str, Any]:
         "body": push_body(event),
         "link_path": event.link_path,
         "notification_id": event.notification_id,
-        "tag": f"order-{event.order_id}" if event.kind == "queue_update" else event.notification_id,
+        "tag": f"order-{event.order_id}" if _replaces_the_previous(event) else event.notification_id,
     }
 
 
@@ -195,7 +205,7 @@ async def push_notification(event: NotificationCreated, deps: Dependencies) -> N
     web_push = _of(deps)
     if web_push.sender is None:
         return
-    ttl = web_push.queue_ttl if event.kind == "queue_update" else OTHER_TTL
+    ttl = web_push.queue_ttl if _about_the_queue(event) else OTHER_TTL
     if deps.now() - event.occurred_at > ttl:
         log.info("web_push_skipped_expired", notification_id=event.notification_id)
         return
@@ -203,9 +213,9 @@ async def push_notification(event: NotificationCreated, deps: Dependencies) -> N
     if not subscriptions:
         return
     payload = payload_bytes(push_payload(event))
-    urgency = "high" if event.kind == "queue_update" else "normal"
+    urgency = "high" if _about_the_queue(event) else "normal"
     # Topic: at most 32 base64url characters (RFC 8030).
-    topic = hashlib.sha256(event.order_id.encode()).hexdigest()[:32] if event.kind == "queue_update" else None
+    topic = hashlib.sha256(event.order_id.encode()).hexdigest()[:32] if _replaces_the_previous(event) else None
     age = int((deps.now() - event.occurred_at).total_seconds())
     push_ttl = max(int(ttl.total_seconds()) - max(age, 0), 0)
     outcomes = await asyncio.gather(*(
