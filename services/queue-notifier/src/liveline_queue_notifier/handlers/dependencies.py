@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -12,6 +13,7 @@ from liveline_shared.clock import Clock, to_millis
 
 from ..adapters.busyness import BusynessRepository
 from ..adapters.inbox import InboxRepository
+from ..adapters.publisher import Message
 from ..adapters.queues import QueuesRepository
 from ..adapters.schedules import SchedulesRepository
 from ..adapters.zones import ZonesRepository
@@ -24,6 +26,10 @@ class MerchantDirectory(Protocol):
     async def timezone(self, merchant_id: str) -> str | None: ...
 
 
+class Publisher(Protocol):
+    async def publish(self, topic: str, messages: Sequence[Message]) -> None: ...
+
+
 @dataclass
 class Dependencies:
     queues: QueuesRepository
@@ -32,6 +38,7 @@ class Dependencies:
     merchants: MerchantDirectory
     schedules: SchedulesRepository
     inbox: InboxRepository
+    publisher: Publisher
     clock: Clock
     # Tells the outbox relay that a queue has events to publish (relay.notify).
     notify: Callable[[str, Any], None] = lambda collection, document_id: None
@@ -42,6 +49,10 @@ class Dependencies:
     # This instance's name on the due-moment buckets it leases, and how long a lease lasts.
     scheduler_id: str = "queue-notifier"
     bucket_lease: timedelta = timedelta(seconds=10)
+    # A notification batch whose publisher has not finished it this long after it began is taken over.
+    batch_lease: timedelta = timedelta(seconds=10)
+    # This instance's notification batches take turns (handlers/inbox.py).
+    publishing: asyncio.Lock = field(default_factory=asyncio.Lock)
     # A push sent this long after its moment is marked late.
     late_after: timedelta = timedelta(seconds=5)
     # A user's last chosen slot ends, and this long after it without a redemption, it is missed.
