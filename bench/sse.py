@@ -456,7 +456,7 @@ def report(gateway: list[Level], bare: list[Level], gateway_target: Target, bare
           "pushed (100% = one CPU); push CPU = during a round; dropped = streams the server ended.")
     for name, levels, target in (("gateway", gateway, gateway_target), ("bare", bare, bare_target)):
         # From the first level: at higher ones a process short of CPU shows less than it wants.
-        per_k = (levels[0].idle_cpu - target.idle_cpu) / levels[0].opened * 1000
+        per_k = max(levels[0].idle_cpu - target.idle_cpu, 0.0) / levels[0].opened * 1000
         print(f"{name}: idle streams cost {per_k:.1%} of a CPU per 1,000 (at {levels[0].opened}); "
               f"{GOAL_STREAMS:,} would take {per_k * GOAL_STREAMS / 1000:.0%} of a CPU doing nothing but hold them")
     for target in (gateway_target, bare_target):
