@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import pymongo
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -54,12 +55,13 @@ class InboxRepository:
     async def store_moment(self, moment_id: str, content: dict[str, Any]) -> dict[str, Any]:
         """The moment's content: this one, or the one stored before a crash (never two versions)."""
         with pymongo.timeout(self._timeout_s):
-            recipients = json.dumps(content["recipients"], separators=(",", ":"))
+            document = {"_id": moment_id, "seq": None, "published": False, **content}
             try:
-                await self._moments.insert_one({"_id": moment_id, "seq": None, "published": False, **content,
-                                                "recipients": recipients})
+                await self._moments.insert_one({**document, "recipients": json.dumps(content["recipients"],
+                                                                                     separators=(",", ":"))})
+                return document
             except DuplicateKeyError:
-                pass
+                pass  # stored before a crash: that one stands
             stored = _with_recipients(await self._moments.find_one({"_id": moment_id}))
         assert stored is not None
         return stored
@@ -87,14 +89,15 @@ class InboxRepository:
             found = await asyncio.gather(*(documents.find_one({"_id": document_id}) for document_id in ids))
         return [_with_recipients(document) for document in found if document is not None]
 
-    async def number(self, collection: str, document_id: str, seq: int) -> int:
-        """Gives the document sequence number `seq` unless it has one; the number it has."""
+    async def number(self, collection: str, document_id: str, seq: int) -> dict[str, Any] | None:
+        """Gives the document sequence number `seq` unless it has one; the document as it is then."""
         documents = self._moments if collection == MOMENTS else self._inbox
         with pymongo.timeout(self._timeout_s):
-            await documents.update_one({"_id": document_id, "seq": None}, {"$set": {"seq": seq}})
-            stored = await documents.find_one({"_id": document_id}, {"seq": 1})
-        assert stored is not None
-        return int(stored["seq"])
+            numbered = await documents.find_one_and_update({"_id": document_id, "seq": None}, {"$set": {"seq": seq}},
+                                                           return_document=ReturnDocument.AFTER)
+            if numbered is None:  # numbered before (a batch published again after a crash)
+                numbered = await documents.find_one({"_id": document_id})
+        return _with_recipients(numbered)
 
     async def mark_published(self, collection: str, document_id: str) -> None:
         documents = self._moments if collection == MOMENTS else self._inbox

@@ -136,9 +136,8 @@ async def _publish_batch(batch: dict[str, Any], deps: Dependencies) -> None:
     """Gives each document of the batch its number (the same again after a crash), publishes
     what is not published yet in number order, and lets the next batch go."""
     refs = [ref.split("/", 1) for ref in batch["refs"]]
-    await asyncio.gather(*(deps.inbox.number(collection, document_id, batch["first"] + n)
-                           for n, (collection, document_id) in enumerate(refs)))
-    documents = await asyncio.gather(*(_document(collection, document_id, deps) for collection, document_id in refs))
+    documents = await asyncio.gather(*(deps.inbox.number(collection, document_id, batch["first"] + n)
+                                       for n, (collection, document_id) in enumerate(refs)))
     messages: list[Message] = []
     published: list[tuple[str, str]] = []
     for (collection, document_id), document in zip(refs, documents, strict=True):

@@ -33,7 +33,7 @@ log = structlog.get_logger(__name__)
 # never behind it.
 CURSOR_MARGIN = timedelta(minutes=2)
 # How many due moments are prepared (or finished) at once.
-PARALLEL_MOMENTS = 16
+PARALLEL_MOMENTS = 32
 
 
 def _parse(entry: str) -> tuple[str, datetime, str]:
