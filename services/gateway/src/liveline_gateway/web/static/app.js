@@ -24,6 +24,17 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+// append / replaceChildren that skip null, undefined and false (which the DOM would print as text).
+function present(kids) {
+  return kids.flat().filter((kid) => kid !== null && kid !== undefined && kid !== false);
+}
+function add(parent, ...kids) {
+  parent.append(...present(kids));
+}
+function put(parent, ...kids) {
+  parent.replaceChildren(...present(kids));
+}
+
 let fieldCounter = 0;
 function field(labelText, attrs) {
   const id = attrs.id || `f${++fieldCounter}`;
@@ -122,25 +133,25 @@ function fieldLabel(location) {
 function errorBox(error) {
   const box = h("div.error", { role: "alert" });
   if (!(error instanceof ApiError)) {
-    box.append(h("p", { text: error.message || String(error) }));
+    add(box, h("p", { text: error.message || String(error) }));
     return box;
   }
   if (error.status === 0) {
-    box.append(h("p", { text: t("error.network") }));
+    add(box, h("p", { text: t("error.network") }));
     return box;
   }
   const key = `problem.${error.slug}`;
   const main = window.i18n.has(key) ? t(key)
     : error.status === 404 ? t("problem.not-found")
       : (error.problem && error.problem.title) || t("error.generic", { status: error.status });
-  box.append(h("p", { text: main }));
+  add(box, h("p", { text: main }));
   const problem = error.problem || {};
   const items = (problem.errors || []).map((item) => {
     const label = fieldLabel(item.location);
     return window.i18n.lang === "en" ? t("error.field", { field: label, message: item.message }) : label;
   });
   if (!items.length && problem.detail && window.i18n.lang === "en" && !window.i18n.has(key)) items.push(problem.detail);
-  if (items.length) box.append(h("ul", {}, items.map((item) => h("li", { text: item }))));
+  if (items.length) add(box, h("ul", {}, items.map((item) => h("li", { text: item }))));
   return box;
 }
 
@@ -151,17 +162,17 @@ function localError(message) {
 // Runs `action` for a form: the form's message slot shows its error or its success.
 function bindForm(form, action) {
   const slot = h("div.message", { "aria-live": "polite" });
-  form.append(slot);
+  add(form, slot);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    slot.replaceChildren();
+    put(slot, );
     const submit = form.querySelector("button[type=submit]");
     if (submit) submit.disabled = true;
     try {
       const done = await action(new FormData(form));
-      if (typeof done === "string") slot.append(h("p.success", { role: "status", text: done }));
+      if (typeof done === "string") add(slot, h("p.success", { role: "status", text: done }));
     } catch (error) {
-      slot.append(error instanceof Invalid ? localError(error.message) : errorBox(error));
+      add(slot, error instanceof Invalid ? localError(error.message) : errorBox(error));
     } finally {
       if (submit) submit.disabled = false;
     }
@@ -352,7 +363,7 @@ function showNotice(n) {
     h("div.text", {}, h("strong", { text: notificationTitle(n) }), h("br"), notificationText(n),
       n.link_path ? h("span", {}, " ", h("a", { href: n.link_path, "data-link": true, text: t("inbox.open") })) : null),
     h("button", { type: "button", "aria-label": t("notice.close"), text: "×", onclick: () => notice.remove() }));
-  region.append(notice);
+  add(region, notice);
   while (region.children.length > 3) region.firstElementChild.remove();
   setTimeout(() => notice.remove(), 12000);
 }
@@ -372,14 +383,14 @@ function base64UrlToBytes(text) {
 
 // Asks for permission, then subscribes this browser to Web Push for the account.
 async function enableSystemNotifications(status) {
-  status.replaceChildren();
+  put(status, );
   if (!("Notification" in window) || !("serviceWorker" in navigator)) {
-    status.append(h("p", { text: t("pushes.unsupported") }));
+    add(status, h("p", { text: t("pushes.unsupported") }));
     return;
   }
   const permission = await Notification.requestPermission();
   if (permission !== "granted") {
-    status.append(h("p", { text: t("pushes.denied") }));
+    add(status, h("p", { text: t("pushes.denied") }));
     return;
   }
   try {
@@ -390,10 +401,10 @@ async function enableSystemNotifications(status) {
         || await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlToBytes(key) });
       await api("POST", "/v1/me/push-subscriptions", { body: subscription.toJSON() });
     }
-    status.append(h("p.success", { role: "status", text: t("pushes.allowed") }));
+    add(status, h("p.success", { role: "status", text: t("pushes.allowed") }));
   } catch (error) {
     // The page still shows them while open (the stream); only pushes to a closed page are missing.
-    status.append(h("p.success", { role: "status", text: t("pushes.allowed") }), errorBox(error));
+    add(status, h("p.success", { role: "status", text: t("pushes.allowed") }), errorBox(error));
   }
 }
 
@@ -419,17 +430,17 @@ function renderNav() {
   if (session.role === "customer") links.push(["/orders", t("nav.orders")], ["/inbox", t("nav.inbox")]);
   if (session.role === "staff") links.push(["/staff", t("nav.staff")]);
   if (session.role === "admin") links.push(["/admin", t("nav.admin")], ["/staff", t("nav.staff")]);
-  nav.replaceChildren(...links.map(([path, label]) => {
+  put(nav, ...links.map(([path, label]) => {
     const link = h("a", { href: path, "data-link": true, "aria-current": location.pathname === path ? "page" : null }, label);
     if (path === "/inbox" && live.unread > 0) {
-      link.append(h("span.badge", { "aria-label": t("inbox.unread", { count: live.unread }), text: String(live.unread) }));
+      add(link, h("span.badge", { "aria-label": t("inbox.unread", { count: live.unread }), text: String(live.unread) }));
     }
     return link;
   }));
   if (session.data) {
-    nav.append(h("button", { type: "button", text: `${t("nav.logout")} (${session.me.login})`, onclick: logout }));
+    add(nav, h("button", { type: "button", text: `${t("nav.logout")} (${session.me.login})`, onclick: logout }));
   } else {
-    nav.append(h("a", { href: "/login", "data-link": true, text: t("nav.login") }));
+    add(nav, h("a", { href: "/login", "data-link": true, text: t("nav.login") }));
   }
   const lang = document.getElementById("lang");
   lang.textContent = t("nav.language");
@@ -471,23 +482,23 @@ async function render() {
   renderNav();
   const main = document.getElementById("view");
   main.setAttribute("aria-busy", "true");
-  main.replaceChildren(h("p.muted", { text: t("loading") }));
+  put(main, h("p.muted", { text: t("loading") }));
   const match = routes.map(([pattern, view]) => [location.pathname.match(pattern), view]).find(([m]) => m);
   const view = match ? match[1] : viewNotFound;
   const body = h("div");
   try {
     await view(body, ...(match ? match[0].slice(1) : []));
   } catch (error) {
-    body.replaceChildren(errorBox(error), h("button", { type: "button", text: t("retry"), onclick: render }));
+    put(body, errorBox(error), h("button", { type: "button", text: t("retry"), onclick: render }));
   }
-  main.replaceChildren(body);
+  put(main, body);
   main.setAttribute("aria-busy", "false");
   const heading = main.querySelector("h1");
   if (heading && document.activeElement === document.body) heading.setAttribute("tabindex", "-1");
 }
 
 function viewNotFound(main) {
-  main.append(h("h1", { text: t("problem.not-found") }));
+  add(main, h("h1", { text: t("problem.not-found") }));
 }
 
 document.addEventListener("click", (event) => {
@@ -506,7 +517,7 @@ function queueBox(merchantId, timeZone) {
   const refresh = async () => {
     try {
       const q = await api("GET", `/v1/merchants/${merchantId}/queue`);
-      box.replaceChildren(
+      put(box, 
         h("p.big", { dataset: { parties: q.waiting_parties, people: q.waiting_people } },
           t("queue.now", { parties: q.waiting_parties, people: q.waiting_people })),
         h("p", { text: q.estimate.enough_history ? t("queue.wait", { low: q.estimate.low_minutes, high: q.estimate.high_minutes })
@@ -518,7 +529,7 @@ function queueBox(merchantId, timeZone) {
       box.dataset.parties = q.waiting_parties;
       box.dataset.people = q.waiting_people;
     } catch (error) {
-      box.replaceChildren(errorBox(error));
+      put(box, errorBox(error));
     }
   };
   refresh();
@@ -557,7 +568,7 @@ async function busynessChart(merchantId) {
     const max = Math.max(1, ...values);
     const from = Math.min(...[...byHour.keys(), ...(isToday ? [now.hour] : []), 10]);
     const to = Math.max(...[...byHour.keys(), ...(isToday ? [now.hour] : []), 22]);
-    chart.replaceChildren();
+    put(chart, );
     for (let hour = from; hour <= to; hour++) {
       const entry = byHour.get(hour);
       const isNow = isToday && hour === now.hour;
@@ -565,7 +576,7 @@ async function busynessChart(merchantId) {
       let label = t("busy.bar", { hour, people });
       if (entry && entry.wait_low_minutes !== null) label += t("busy.barWait", { low: entry.wait_low_minutes, high: entry.wait_high_minutes });
       if (isNow) label = `${label} — ${t("busy.live", { people: live })}`;
-      chart.append(h(`div.bar${isNow ? ".now" : ""}`, { role: "listitem", "aria-label": label, title: label,
+      add(chart, h(`div.bar${isNow ? ".now" : ""}`, { role: "listitem", "aria-label": label, title: label,
         dataset: { hour, people, now: isNow ? "true" : null } },
       h("span.n", { text: people ? String(people) : "" }),
       h("span.fill", { style: `height:${(people / max) * 85}%` }),
@@ -573,9 +584,9 @@ async function busynessChart(merchantId) {
     }
     caption.textContent = isToday ? t("busy.live", { people: live }) : hours.length ? t("busy.people") : t("busy.none");
   };
-  days.forEach((day) => tabs.append(h("button", { type: "button", dataset: { day }, text: t(`weekday.${day}`),
+  days.forEach((day) => add(tabs, h("button", { type: "button", dataset: { day }, text: t(`weekday.${day}`),
     onclick: () => { shown = day; draw(); } })));
-  wrap.append(tabs, chart, caption);
+  add(wrap, tabs, chart, caption);
   draw();
   return wrap;
 }
@@ -590,21 +601,21 @@ function videoPlayer(video) {
 // ---------------------------------------------------------------- customer screens
 
 async function viewDeals(main) {
-  main.append(h("h1", { text: t("deals.title") }));
+  add(main, h("h1", { text: t("deals.title") }));
   const page = await api("GET", "/v1/deals?limit=50");
-  if (!page.items.length) main.append(h("p", { text: t("deals.none") }));
+  if (!page.items.length) add(main, h("p", { text: t("deals.none") }));
   const list = h("div.grid.two");
   const queues = new Map();
   for (const deal of page.items) {
     const queueLine = h("p.muted", { dataset: { merchant: deal.merchant_id } });
     queues.set(deal.merchant_id, [...(queues.get(deal.merchant_id) || []), queueLine]);
-    list.append(h("article.card", { dataset: { deal: deal.deal_id } },
+    add(list, h("article.card", { dataset: { deal: deal.deal_id } },
       h("h2", {}, h("a", { href: `/deals/${deal.deal_id}`, "data-link": true, text: deal.title })),
       h("p", { text: deal.merchant ? deal.merchant.name : "" }),
       h("p", {}, h("span.price", { text: money(deal.price) }), " ", h("s.muted", { text: money(deal.original_price) })),
       queueLine));
   }
-  main.append(list);
+  add(main, list);
   const fill = async () => {
     for (const [merchantId, lines] of queues) {
       try {
@@ -621,7 +632,7 @@ async function viewDeal(main, dealId) {
   const deal = await api("GET", `/v1/deals/${dealId}`);
   const merchant = deal.merchant || {};
   const timeZone = merchant.timezone;
-  main.append(h("h1", { text: deal.title }),
+  add(main, h("h1", { text: deal.title }),
     h("p", { text: merchant.name ? `${merchant.name} · ${merchant.address}` : "" }),
     h("p", {}, h("span.price", { text: money(deal.price) }), " ", h("s.muted", { text: money(deal.original_price) }), " · ",
       t("deal.sold", { sold: deal.sold }), deal.stock !== null ? ` · ${t("deal.left", { left: deal.stock - deal.sold })}` : ""),
@@ -639,21 +650,21 @@ async function viewDeal(main, dealId) {
       key = crypto.randomUUID();
       navigate(`/orders/${order.order_id}`);
     });
-    main.append(form);
+    add(main, form);
   } else if (!session.data) {
-    main.append(h("p", {}, h("a.button", { href: `/login?next=/deals/${dealId}`, "data-link": true, text: t("deal.loginToBuy") })));
+    add(main, h("p", {}, h("a.button", { href: `/login?next=/deals/${dealId}`, "data-link": true, text: t("deal.loginToBuy") })));
   }
 
-  main.append(h("section.card", { "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title", text: t("queue.title") }),
+  add(main, h("section.card", { "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title", text: t("queue.title") }),
     queueBox(deal.merchant_id, timeZone)));
   try {
-    main.append(await busynessChart(deal.merchant_id));
+    add(main, await busynessChart(deal.merchant_id));
   } catch (error) {
-    main.append(errorBox(error));
+    add(main, errorBox(error));
   }
 
   const videos = h("div.videos", { dataset: { testid: "deal-videos" } });
-  main.append(h("section.card", { "aria-labelledby": "videos-title" }, h("h2", { id: "videos-title", text: t("deal.videos") }), videos));
+  add(main, h("section.card", { "aria-labelledby": "videos-title" }, h("h2", { id: "videos-title", text: t("deal.videos") }), videos));
   let shownIds = null;
   const loadVideos = async () => {
     try {
@@ -661,9 +672,9 @@ async function viewDeal(main, dealId) {
       const ids = page.items.map((v) => v.video_id).join(",");
       if (ids === shownIds) return;
       shownIds = ids;
-      videos.replaceChildren(...(page.items.length ? page.items.map(videoPlayer) : [h("p.muted", { text: t("deal.noVideos") })]));
+      put(videos, ...(page.items.length ? page.items.map(videoPlayer) : [h("p.muted", { text: t("deal.noVideos") })]));
     } catch (error) {
-      videos.replaceChildren(errorBox(error));
+      put(videos, errorBox(error));
     }
   };
   await loadVideos();
@@ -672,13 +683,13 @@ async function viewDeal(main, dealId) {
 
 function needLogin(main, role) {
   if (session.data && (!role || role.includes(session.role))) return false;
-  main.append(h("p", { role: "alert" }, t("problem.unauthenticated"), " ",
+  add(main, h("p", { role: "alert" }, t("problem.unauthenticated"), " ",
     h("a", { href: `/login?next=${encodeURIComponent(location.pathname)}`, "data-link": true, text: t("nav.login") })));
   return true;
 }
 
 async function viewLogin(main) {
-  main.append(h("h1", { text: t("login.title") }));
+  add(main, h("h1", { text: t("login.title") }));
   const next = new URLSearchParams(location.search).get("next");
   const start = async (login, password) => {
     const tokens = await api("POST", "/v1/sessions", { body: { login, password } });
@@ -705,21 +716,21 @@ async function viewLogin(main) {
     await api("POST", "/v1/accounts", { body: { login: loginText, password } });
     await start(loginText, password);
   });
-  main.append(h("div.grid.two", {}, login, register));
+  add(main, h("div.grid.two", {}, login, register));
 }
 
 async function viewOrders(main) {
   if (needLogin(main, ["customer", "staff", "admin"])) return;
-  main.append(h("h1", { text: t("orders.title") }));
+  add(main, h("h1", { text: t("orders.title") }));
   const page = await api("GET", "/v1/orders?limit=50");
-  if (!page.items.length) main.append(h("p", { text: t("orders.none") }));
+  if (!page.items.length) add(main, h("p", { text: t("orders.none") }));
   const deals = new Map();
   for (const order of page.items) {
     if (!deals.has(order.deal_id)) deals.set(order.deal_id, api("GET", `/v1/deals/${order.deal_id}`).catch(() => null));
   }
   for (const order of page.items) {
     const deal = await deals.get(order.deal_id);
-    main.append(h("article.card", {}, h("h2", {}, h("a", { href: `/orders/${order.order_id}`, "data-link": true,
+    add(main, h("article.card", {}, h("h2", {}, h("a", { href: `/orders/${order.order_id}`, "data-link": true,
       text: deal ? deal.title : order.order_id })),
     h("p", { text: `${t(`order.status.${order.status}`)} · ${money(order.amount)} · ${when(order.created_at)}` })));
   }
@@ -736,12 +747,12 @@ async function viewOrder(main, orderId, part) {
     status.dataset.status = order.status;
   };
   setStatus();
-  main.append(h("h1", { text: deal ? deal.title : t("order.title") }), status);
+  add(main, h("h1", { text: deal ? deal.title : t("order.title") }), status);
 
   if (order.voucher) {
     const qr = h("div.qr");
-    qr.append(window.qrSvg(order.voucher.qr_payload, t("order.qr", { code: order.voucher.code })));
-    main.append(h("section.card", { "aria-labelledby": "voucher-h", dataset: { testid: "voucher" } },
+    add(qr, window.qrSvg(order.voucher.qr_payload, t("order.qr", { code: order.voucher.code })));
+    add(main, h("section.card", { "aria-labelledby": "voucher-h", dataset: { testid: "voucher" } },
       h("h2", { id: "voucher-h", text: t("order.voucher") }),
       h("p", {}, `${t("order.code")}: `, h("span.code", { text: order.voucher.code })), qr,
       h("p.muted", { text: t("deal.validUntil", { date: when(order.voucher.valid_until, timeZone) }) })));
@@ -751,7 +762,7 @@ async function viewOrder(main, orderId, part) {
   const ticketCard = h("section.card", { "aria-labelledby": "ticket-h", dataset: { testid: "ticket" } });
   const pushesCard = h("section.card", { "aria-labelledby": "pushes-h", dataset: { testid: "pushes" } });
   const videoCard = h("section.card", { id: "video", "aria-labelledby": "video-h", dataset: { testid: "video" } });
-  main.append(slotsCard,
+  add(main, slotsCard,
     h("section.card", { "aria-labelledby": "oq-h" }, h("h2", { id: "oq-h", text: t("queue.title") }), queueBox(order.merchant_id, timeZone)),
     ticketCard, pushesCard, videoCard);
 
@@ -760,9 +771,9 @@ async function viewOrder(main, orderId, part) {
     if (order.status !== "paid") { slotsCard.hidden = true; return; }
     try {
       const offer = await api("GET", `/v1/orders/${orderId}/offer`);
-      slotsCard.replaceChildren(renderOffer(offer, isBuyer, drawSlots));
+      put(slotsCard, renderOffer(offer, isBuyer, drawSlots));
     } catch (error) {
-      slotsCard.replaceChildren(h("h2", { id: "slots-h", text: t("slots.title") }), errorBox(error));
+      put(slotsCard, h("h2", { id: "slots-h", text: t("slots.title") }), errorBox(error));
     }
   };
   const drawPushes = () => {
@@ -770,50 +781,50 @@ async function viewOrder(main, orderId, part) {
     const list = h("ol.feed", { dataset: { testid: "push-feed" } });
     for (const n of queueNotes) {
       const q = n.queue;
-      list.append(h(`li${n.read ? ".read" : ""}`, { dataset: { subject: n.subject, parties: q ? q.waiting_parties : null,
+      add(list, h(`li${n.read ? ".read" : ""}`, { dataset: { subject: n.subject, parties: q ? q.waiting_parties : null,
         people: q ? q.waiting_people : null } },
       h("strong", { text: q ? when(q.moment, timeZone, false) : when(n.created_at, timeZone, false) }), " ",
       n.subject === "queue_update" ? notificationText(n) : n.title));
     }
-    pushesCard.replaceChildren(h("h2", { id: "pushes-h", text: t("pushes.title") }),
+    put(pushesCard, h("h2", { id: "pushes-h", text: t("pushes.title") }),
       queueNotes.length ? list : h("p.muted", { text: t("pushes.none") }));
     if (isBuyer && order.status === "paid") {
       const mute = h("input", { type: "checkbox", id: "mute" });
       mute.addEventListener("change", async () => {
         try { await api("PUT", `/v1/orders/${orderId}/push-mute`, { body: { muted: mute.checked } }); } catch (error) {
-          pushesCard.append(errorBox(error));
+          add(pushesCard, errorBox(error));
         }
       });
-      pushesCard.append(h("label.check", { for: "mute" }, mute, t("pushes.mute")));
+      add(pushesCard, h("label.check", { for: "mute" }, mute, t("pushes.mute")));
     }
   };
   const drawTicket = async () => {
-    ticketCard.replaceChildren();
+    put(ticketCard, );
     if (!isBuyer || order.status !== "paid") { ticketCard.hidden = true; return; }
     const inWindow = live.forOrder(orderId).some((n) => n.subject.startsWith("queue_"));
     let ticket = null;
     try { ticket = await api("GET", `/v1/orders/${orderId}/queue-ticket`); } catch (error) { ticket = null; }
     ticketCard.hidden = !ticket && !inWindow;
-    ticketCard.append(h("h2", { id: "ticket-h", text: t("queue.title") }));
+    add(ticketCard, h("h2", { id: "ticket-h", text: t("queue.title") }));
     const say = h("div", { "aria-live": "polite" });
     if (ticket && ticket.status !== "cancelled") {
       const text = ticket.status === "waiting" ? t("ticket.position", { ticket: ticket.ticket, position: ticket.position })
         : ticket.status === "called" ? t("ticket.called", { ticket: ticket.ticket })
           : t("ticket.status", { ticket: ticket.ticket, status: ticket.status });
-      ticketCard.append(h("p.big", { text }));
+      add(ticketCard, h("p.big", { text }));
       if (ticket.status === "waiting" || ticket.status === "called") {
-        ticketCard.append(h("button.secondary", { type: "button", text: t("ticket.cancel"), onclick: async () => {
-          try { await api("DELETE", `/v1/orders/${orderId}/queue-ticket`); drawTicket(); } catch (error) { say.replaceChildren(errorBox(error)); }
+        add(ticketCard, h("button.secondary", { type: "button", text: t("ticket.cancel"), onclick: async () => {
+          try { await api("DELETE", `/v1/orders/${orderId}/queue-ticket`); drawTicket(); } catch (error) { put(say, errorBox(error)); }
         } }));
       }
     } else {
-      ticketCard.append(h("button", { type: "button", text: t("ticket.join"), onclick: async () => {
+      add(ticketCard, h("button", { type: "button", text: t("ticket.join"), onclick: async () => {
         try { await api("POST", `/v1/orders/${orderId}/queue-ticket`, { body: {} }); drawTicket(); } catch (error) {
-          say.replaceChildren(errorBox(error));
+          put(say, errorBox(error));
         }
       } }));
     }
-    ticketCard.append(say);
+    add(ticketCard, say);
   };
   const drawVideo = () => {
     const prompted = live.forOrder(orderId).some((n) => n.subject === "video_prompt");
@@ -847,11 +858,11 @@ async function viewOrder(main, orderId, part) {
 function renderOffer(offer, isBuyer, redraw) {
   const chosen = new Set(offer.choice ? offer.choice.slot_ids : []);
   const wrap = h("div", { dataset: { offer: offer.offer_id, reason: offer.reason } });
-  wrap.append(h("h2", { id: "slots-h", text: t("slots.title") }));
-  if (offer.reason === "missed_slot") wrap.append(h("p.error", { role: "status", dataset: { testid: "reoffer" }, text: t("slots.reoffer") }));
-  wrap.append(h("p.muted", { text: t("slots.hint") }));
+  add(wrap, h("h2", { id: "slots-h", text: t("slots.title") }));
+  if (offer.reason === "missed_slot") add(wrap, h("p.error", { role: "status", dataset: { testid: "reoffer" }, text: t("slots.reoffer") }));
+  add(wrap, h("p.muted", { text: t("slots.hint") }));
   if (!offer.slots.length) {
-    wrap.append(h("p", { text: t("slots.none") }));
+    add(wrap, h("p", { text: t("slots.none") }));
     return wrap;
   }
   const form = h("form", { "aria-labelledby": "slots-h" });
@@ -865,13 +876,13 @@ function renderOffer(offer, isBuyer, redraw) {
     if (!slot.choosable) extra.push(t("slots.closed"));
     const box = h("input", { type: "checkbox", id, name: "slot", value: slot.slot_id, checked: chosen.has(slot.slot_id),
       disabled: !isBuyer || !slot.choosable });
-    list.append(h("li", { dataset: { slot: slot.slot_id, period: slot.meal_period } }, h("label.check", { for: id }, box,
+    add(list, h("li", { dataset: { slot: slot.slot_id, period: slot.meal_period } }, h("label.check", { for: id }, box,
       h("span", {}, h("strong", { text: `${slot.local_start.replace("T", " ")}–${slot.local_end.slice(11)} ${periodName(slot.meal_period)}` }),
         h("br"), h("span.muted", { text: extra.join(" · ") })))));
   }
-  form.append(list);
+  add(form, list);
   if (isBuyer) {
-    form.append(h("button", { type: "submit", text: t("slots.choose") }));
+    add(form, h("button", { type: "submit", text: t("slots.choose") }));
     bindForm(form, async (data) => {
       const slotIds = data.getAll("slot");
       if (!slotIds.length) throw new Invalid(t("slots.pickOne"));
@@ -880,7 +891,7 @@ function renderOffer(offer, isBuyer, redraw) {
       return t("slots.saved");
     });
   }
-  wrap.append(form);
+  add(wrap, form);
   return wrap;
 }
 
@@ -894,7 +905,7 @@ function videoSection(card, order) {
   const bar = h("progress", { max: 100, value: 0, "aria-label": t("video.upload"), hidden: true });
   const result = h("div");
   const message = h("div");
-  card.replaceChildren(h("h2", { id: "video-h", text: t("video.title") }), h("p", { text: t("video.prompt") }));
+  put(card, h("h2", { id: "video-h", text: t("video.title") }), h("p", { text: t("video.prompt") }));
 
   const showVideo = async (videoId) => {
     for (const started = Date.now(); Date.now() - started < 600000;) {
@@ -903,7 +914,7 @@ function videoSection(card, order) {
       card.dataset.videoStatus = video.status;
       if (video.status === "published") {
         statusLine.textContent = video.hidden ? t("video.hidden", { reason: video.hidden_reason || "" }) : t("video.published");
-        result.replaceChildren(videoPlayer(video));
+        put(result, videoPlayer(video));
         return;
       }
       if (video.status === "rejected") {
@@ -918,7 +929,7 @@ function videoSection(card, order) {
   };
 
   const upload = async (blob) => {
-    message.replaceChildren();
+    put(message, );
     const contentType = (blob.type || "").split(";")[0];
     if (!VIDEO_TYPES.includes(contentType)) throw new Invalid(t("problem.invalid-request"));
     bar.hidden = false;
@@ -961,14 +972,14 @@ function videoSection(card, order) {
   const preview = h("video", { muted: true, playsinline: true, hidden: true, "aria-hidden": "true" });
   let recorder = null;
   recordButton.addEventListener("click", async () => {
-    message.replaceChildren();
+    put(message, );
     if (recorder) { recorder.stop(); return; }
-    if (!navigator.mediaDevices || !window.MediaRecorder) { message.append(localError(t("video.noCamera"))); return; }
+    if (!navigator.mediaDevices || !window.MediaRecorder) { add(message, localError(t("video.noCamera"))); return; }
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: true });
     } catch (error) {
-      message.append(localError(t("video.noCamera")));
+      add(message, localError(t("video.noCamera")));
       return;
     }
     preview.srcObject = stream;
@@ -985,14 +996,14 @@ function videoSection(card, order) {
       try {
         await upload(new Blob(chunks, { type: "video/webm" }));
       } catch (error) {
-        message.append(error instanceof Invalid ? localError(error.message) : errorBox(error));
+        add(message, error instanceof Invalid ? localError(error.message) : errorBox(error));
       }
     };
     recorder.start(1000);
     recordButton.textContent = t("video.stop");
   });
 
-  card.append(h("div.row", {}, recordButton), preview, form, bar, statusLine, message, result);
+  add(card, h("div.row", {}, recordButton), preview, form, bar, statusLine, message, result);
   const existing = localStorage.getItem(storeKey);
   if (existing) showVideo(existing);
 }
@@ -1046,21 +1057,21 @@ function putPart(url, body, onBytes) {
 
 async function viewInbox(main) {
   if (needLogin(main, ["customer"])) return;
-  main.append(h("h1", { text: t("inbox.title") }));
+  add(main, h("h1", { text: t("inbox.title") }));
   const status = h("div", { "aria-live": "polite" });
-  main.append(h("div.row", {}, h("button.secondary", { type: "button", text: t("pushes.allow"),
+  add(main, h("div.row", {}, h("button.secondary", { type: "button", text: t("pushes.allow"),
     onclick: () => enableSystemNotifications(status) })), status);
   const list = h("ul.feed", { dataset: { testid: "inbox" } });
-  main.append(list);
+  add(main, list);
   const draw = () => {
     const notes = [...live.byId.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
-    list.replaceChildren(...(notes.length ? [] : [h("li.read", { text: t("inbox.none") })]));
+    put(list, ...(notes.length ? [] : [h("li.read", { text: t("inbox.none") })]));
     for (const n of notes) {
       const item = h(`li${n.read ? ".read" : ""}`, { dataset: { subject: n.subject } },
         h("strong", { text: notificationTitle(n) }), " ", h("span.muted", { text: when(n.created_at) }), h("br"), notificationText(n), " ",
         n.link_path ? h("a", { href: n.link_path, "data-link": true, text: t("inbox.open") }) : null, " ");
       if (!n.read) {
-        item.append(h("button.secondary", { type: "button", text: t("inbox.markRead"), onclick: async () => {
+        add(item, h("button.secondary", { type: "button", text: t("inbox.markRead"), onclick: async () => {
           await api("POST", `/v1/me/notifications/${encodeURIComponent(n.notification_id)}/read`).catch(() => null);
           n.read = true;
           live.unread = Math.max(0, live.unread - 1);
@@ -1068,7 +1079,7 @@ async function viewInbox(main) {
           draw();
         } }));
       }
-      list.append(item);
+      add(list, item);
     }
   };
   draw();
@@ -1081,14 +1092,14 @@ async function viewInbox(main) {
 async function viewStaff(main) {
   if (needLogin(main, ["staff", "admin"])) return;
   const merchantId = new URLSearchParams(location.search).get("merchant") || session.me.merchant_id;
-  main.append(h("h1", { text: t("staff.title") }));
+  add(main, h("h1", { text: t("staff.title") }));
   if (!merchantId) {
-    main.append(field(t("admin.merchantId"), { name: "merchant", id: "pick-merchant" }),
+    add(main, field(t("admin.merchantId"), { name: "merchant", id: "pick-merchant" }),
       h("button", { type: "button", text: t("inbox.open"), onclick: () => navigate(`/staff?merchant=${document.getElementById("pick-merchant").value}`) }));
     return;
   }
   const merchant = await api("GET", `/v1/merchants/${merchantId}`);
-  main.append(h("p", { text: `${merchant.name} · ${merchant.address}` }));
+  add(main, h("p", { text: `${merchant.name} · ${merchant.address}` }));
   const base = `/v1/merchants/${merchantId}`;
 
   // Waitlist
@@ -1098,22 +1109,22 @@ async function viewStaff(main) {
   const actionError = h("div");
   const drawWaitlist = async () => {
     let w;
-    try { w = await api("GET", `${base}/waitlist`); } catch (error) { actionError.replaceChildren(errorBox(error)); return; }
+    try { w = await api("GET", `${base}/waitlist`); } catch (error) { put(actionError, errorBox(error)); return; }
     counts.textContent = t("staff.counts", { parties: w.waiting_parties, people: w.waiting_people });
     counts.dataset.parties = w.waiting_parties;
     counts.dataset.people = w.waiting_people;
     estimate.textContent = w.estimate.enough_history ? t("staff.estimate", { low: w.estimate.low_minutes, high: w.estimate.high_minutes })
       : t("queue.waitUnknown");
     const active = w.parties.filter((p) => p.status === "waiting" || p.status === "called");
-    table.replaceChildren(...(active.length ? [] : [h("tr", {}, h("td", { text: t("staff.noParties") }))]));
+    put(table, ...(active.length ? [] : [h("tr", {}, h("td", { text: t("staff.noParties") }))]));
     for (const party of active) {
       const act = (action, label) => h("button.secondary", { type: "button", text: label, "aria-label": `${label} ${party.ticket}`,
         onclick: async () => {
-          actionError.replaceChildren();
-          try { await api("POST", `${base}/waitlist/${party.party_id}/${action}`); } catch (error) { actionError.replaceChildren(errorBox(error)); }
+          put(actionError, );
+          try { await api("POST", `${base}/waitlist/${party.party_id}/${action}`); } catch (error) { put(actionError, errorBox(error)); }
           drawWaitlist();
         } });
-      table.append(h("tr", { dataset: { party: party.party_id, ticket: party.ticket, status: party.status } },
+      add(table, h("tr", { dataset: { party: party.party_id, ticket: party.ticket, status: party.status } },
         h("td", { text: t("staff.party", { ticket: party.ticket, size: party.size, status: party.status, minutes: party.waited_minutes })
           + (party.name ? ` · ${party.name}` : "") + (party.remote ? " · 📱" : "") }),
         h("td", {}, h("div.row", {}, act("call", t("staff.call")), act("seat", t("staff.seat")), act("no-show", t("staff.noShow")),
@@ -1130,7 +1141,7 @@ async function viewStaff(main) {
     await drawWaitlist();
     return `${party.ticket} · ${t("staff.party", { ticket: party.ticket, size: party.size, status: party.status, minutes: 0 })}`;
   });
-  main.append(h("section.card", { "aria-labelledby": "wl-h" }, h("h2", { id: "wl-h", text: t("staff.waitlist") }),
+  add(main, h("section.card", { "aria-labelledby": "wl-h" }, h("h2", { id: "wl-h", text: t("staff.waitlist") }),
     counts, estimate, addForm, actionError, table));
   await drawWaitlist();
   every(3000, drawWaitlist);
@@ -1146,7 +1157,7 @@ async function viewStaff(main) {
     redeem.reset();
     return t("staff.redeemed", { order: order.order_id.slice(0, 8), quantity: order.quantity, deal: deal.title });
   });
-  main.append(redeem);
+  add(main, redeem);
 
   // Slot policy
   const policy = await api("GET", `${base}/slot-policy`);
@@ -1176,7 +1187,7 @@ async function viewStaff(main) {
     } });
     return t("staff.saved");
   });
-  main.append(slotForm);
+  add(main, slotForm);
 
   // Push policy
   const push = await api("GET", `${base}/push-policy`);
@@ -1197,7 +1208,7 @@ async function viewStaff(main) {
     await api("PUT", `${base}/push-policy`, { body: { lead_seconds: minutes("lead", "lead", 1), cadence_seconds: minutes("cadence", "cadence", 2) } });
     return t("staff.saved");
   });
-  main.append(pushForm);
+  add(main, pushForm);
 
   // Deals
   const dealsList = h("div");
@@ -1205,14 +1216,14 @@ async function viewStaff(main) {
     const pages = await Promise.all(["on_sale", "draft"].map((status) =>
       api("GET", `/v1/deals?merchant_id=${merchantId}&status=${status}&limit=50`).catch(() => ({ items: [] }))));
     const deals = pages.flatMap((p) => p.items);
-    dealsList.replaceChildren(...deals.map((deal) => h("div.row", { dataset: { deal: deal.deal_id, status: deal.status } },
+    put(dealsList, ...deals.map((deal) => h("div.row", { dataset: { deal: deal.deal_id, status: deal.status } },
       h("a", { href: `/deals/${deal.deal_id}`, "data-link": true, text: deal.title }),
       h("span.muted", { text: `${deal.status} · ${money(deal.price)} · ${t("deal.sold", { sold: deal.sold })}` }),
       deal.status === "draft" || deal.status === "on_sale" ? h("button.secondary", { type: "button",
         text: deal.status === "draft" ? t("staff.putOnSale") : t("staff.endSale"), onclick: async () => {
           try {
             await api("PATCH", `/v1/deals/${deal.deal_id}`, { body: { status: deal.status === "draft" ? "on_sale" : "ended" } });
-          } catch (error) { dealsList.append(errorBox(error)); return; }
+          } catch (error) { add(dealsList, errorBox(error)); return; }
           drawDeals();
         } }) : null)));
   };
@@ -1237,7 +1248,7 @@ async function viewStaff(main) {
     await drawDeals();
     return t("staff.saved");
   });
-  main.append(h("section.card", { "aria-labelledby": "dl-h" }, h("h2", { id: "dl-h", text: t("staff.deals") }), dealsList, dealForm));
+  add(main, h("section.card", { "aria-labelledby": "dl-h" }, h("h2", { id: "dl-h", text: t("staff.deals") }), dealsList, dealForm));
   await drawDeals();
 
   // Videos
@@ -1246,14 +1257,14 @@ async function viewStaff(main) {
   const drawVideos = async () => {
     const page = await api("GET", `${base}/videos?limit=20`).catch(() => ({ items: [] }));
     page.items.forEach((v) => known.set(v.video_id, v));
-    videosList.replaceChildren(...(known.size ? [] : [h("p.muted", { text: t("staff.noVideos") })]));
+    put(videosList, ...(known.size ? [] : [h("p.muted", { text: t("staff.noVideos") })]));
     for (const video of known.values()) {
       const reasonId = `reason-${video.video_id}`;
       const form = h("form", { "aria-label": t("staff.hide") });
       if (video.hidden) {
-        form.append(h("p", { text: t("video.hidden", { reason: video.hidden_reason || "" }) }), h("button", { type: "submit", text: t("staff.unhide") }));
+        add(form, h("p", { text: t("video.hidden", { reason: video.hidden_reason || "" }) }), h("button", { type: "submit", text: t("staff.unhide") }));
       } else {
-        form.append(field(t("staff.hideReason"), { name: "reason", id: reasonId }), h("button", { type: "submit", text: t("staff.hide") }));
+        add(form, field(t("staff.hideReason"), { name: "reason", id: reasonId }), h("button", { type: "submit", text: t("staff.hide") }));
       }
       bindForm(form, async (data) => {
         const updated = video.hidden ? await api("POST", `/v1/videos/${video.video_id}/unhide`)
@@ -1261,10 +1272,10 @@ async function viewStaff(main) {
         known.set(video.video_id, { ...video, ...updated, video_url: updated.video_url || video.video_url });
         drawVideos();
       });
-      videosList.append(h("div.card", { dataset: { video: video.video_id, hidden: String(Boolean(video.hidden)) } }, videoPlayer(video), form));
+      add(videosList, h("div.card", { dataset: { video: video.video_id, hidden: String(Boolean(video.hidden)) } }, videoPlayer(video), form));
     }
   };
-  main.append(h("section.card", { "aria-labelledby": "sv-h" }, h("h2", { id: "sv-h", text: t("staff.videos") }), videosList));
+  add(main, h("section.card", { "aria-labelledby": "sv-h" }, h("h2", { id: "sv-h", text: t("staff.videos") }), videosList));
   await drawVideos();
 }
 
@@ -1272,7 +1283,7 @@ async function viewStaff(main) {
 
 async function viewAdmin(main) {
   if (needLogin(main, ["admin"])) return;
-  main.append(h("h1", { text: t("admin.title") }));
+  add(main, h("h1", { text: t("admin.title") }));
   const merchantForm = h("form.card", { "aria-labelledby": "am-h" }, h("h2", { id: "am-h", text: t("admin.merchant") }),
     field(t("admin.merchantName"), { name: "name", id: "m-name" }),
     field(t("admin.address"), { name: "address", id: "m-address" }),
@@ -1299,7 +1310,7 @@ async function viewAdmin(main) {
       login: requireText(data.get("login"), "login"), password: String(data.get("password") || "") } });
     return t("admin.staffCreated", { login: account.login });
   });
-  main.append(h("div.grid.two", {}, merchantForm, staffForm));
+  add(main, h("div.grid.two", {}, merchantForm, staffForm));
 }
 
 // ---------------------------------------------------------------- start
