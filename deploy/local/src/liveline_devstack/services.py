@@ -97,11 +97,13 @@ class ServiceProcess:
 
 def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int] | None = None,
                    environment: str = "development", internal_token: str | None = None,
-                   only: tuple[str, ...] = SERVICES) -> dict[str, ServiceProcess]:
+                   only: tuple[str, ...] = SERVICES,
+                   settings: dict[str, dict[str, str]] | None = None) -> dict[str, ServiceProcess]:
     """Starts the services (all five unless `only` names some) and waits until each is ready.
 
     They all get the same internal token (a new one unless given), and the gateway the
-    addresses of the services it calls. The gateway does not need them up to start: it
+    addresses of the services it calls, and each the `settings` (environment variables) given
+    for it by name. The gateway does not need them up to start: it
     answers 503 upstream-unavailable for their routes until they are.
     """
     token = internal_token or new_internal_token()
@@ -119,7 +121,7 @@ def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int]
     processes = {
         name: ServiceProcess(
             name, endpoints, log_dir, port=ports[name], environment=environment, internal_token=token,
-            extra_env=env_of.get(name),
+            extra_env={**env_of.get(name, {}), **(settings or {}).get(name, {})},
         )
         for name in only
     }

@@ -161,6 +161,8 @@ function localError(message) {
 
 // Runs `action` for a form: the form's message slot shows its error or its success.
 function bindForm(form, action) {
+  // Our own checks, with messages in the chosen language, instead of the browser's bubbles.
+  form.noValidate = true;
   const slot = h("div.message", { "aria-live": "polite" });
   add(form, slot);
   form.addEventListener("submit", async (event) => {
@@ -221,7 +223,10 @@ const live = {
     this.lastSeq = Number(localStorage.getItem(this.key()) || 0);
     try {
       const inbox = await api("GET", "/v1/me/notifications?limit=100");
-      inbox.notifications.forEach((n) => this.byId.set(n.notification_id, n));
+      inbox.notifications.forEach((n) => {
+        this.byId.set(n.notification_id, n);
+        if (n.seq) this.remember(n.seq);
+      });
       this.unread = inbox.unread;
       renderNav();
       window.dispatchEvent(new CustomEvent("liveline:inbox"));
@@ -313,6 +318,7 @@ const live = {
   },
 
   receive(n) {
+    if (n.seq) this.remember(n.seq);
     if (this.byId.has(n.notification_id)) return;
     this.byId.set(n.notification_id, n);
     if (!n.read) this.unread += 1;
@@ -337,6 +343,8 @@ function notificationTitle(n) {
   if (keys[n.subject]) return t(keys[n.subject]);
   if (n.subject === "queue_update") return t("pushes.title");
   if (n.subject === "video_rejected") return t("video.rejected", { reason: n.reason || "" });
+  if (n.subject === "queue_position" && n.ticket) return t("ticket.position", { ticket: n.ticket, position: n.position });
+  if (n.subject === "queue_called" && n.ticket) return t("ticket.called", { ticket: n.ticket });
   return n.title;
 }
 
@@ -354,12 +362,15 @@ function notificationText(n) {
     return n.slots.slice(0, 3).map((s) => `${s.local_date} ${periodName(s.meal_period)}`).join(", ");
   }
   if (n.subject === "video_prompt") return t("video.prompt");
-  return n.subject === "video_rejected" ? "" : n.title;
+  return ["video_rejected", "queue_position", "queue_called"].includes(n.subject) ? "" : n.title;
 }
 
+// One notice per order and subject: a newer queue update replaces the one before.
 function showNotice(n) {
   const region = document.getElementById("notices");
-  const notice = h("div.notice", { dataset: { subject: n.subject } },
+  const key = `${n.order_id}:${n.subject}`;
+  region.querySelectorAll(".notice").forEach((old) => { if (old.dataset.key === key) old.remove(); });
+  const notice = h("div.notice", { dataset: { subject: n.subject, key } },
     h("div.text", {}, h("strong", { text: notificationTitle(n) }), h("br"), notificationText(n),
       n.link_path ? h("span", {}, " ", h("a", { href: n.link_path, "data-link": true, text: t("inbox.open") })) : null),
     h("button", { type: "button", "aria-label": t("notice.close"), text: "×", onclick: () => notice.remove() }));
@@ -777,14 +788,22 @@ async function viewOrder(main, orderId, part) {
     }
   };
   const drawPushes = () => {
-    const queueNotes = live.forOrder(orderId).filter((n) => n.subject === "queue_update" || n.subject.startsWith("queue_"));
+    // One line per moment: the pushes of two chosen slots at the same moment say the same.
+    const moments = new Set();
+    const queueNotes = live.forOrder(orderId).filter((n) => {
+      if (!n.subject.startsWith("queue_")) return false;
+      const key = n.queue ? `${n.queue.moment}|${n.queue.waiting_parties}|${n.queue.waiting_people}` : n.notification_id;
+      if (moments.has(key)) return false;
+      moments.add(key);
+      return true;
+    });
     const list = h("ol.feed", { dataset: { testid: "push-feed" } });
     for (const n of queueNotes) {
       const q = n.queue;
       add(list, h(`li${n.read ? ".read" : ""}`, { dataset: { subject: n.subject, parties: q ? q.waiting_parties : null,
         people: q ? q.waiting_people : null } },
       h("strong", { text: q ? when(q.moment, timeZone, false) : when(n.created_at, timeZone, false) }), " ",
-      n.subject === "queue_update" ? notificationText(n) : n.title));
+      n.subject === "queue_update" ? notificationText(n) : notificationTitle(n)));
     }
     put(pushesCard, h("h2", { id: "pushes-h", text: t("pushes.title") }),
       queueNotes.length ? list : h("p.muted", { text: t("pushes.none") }));
@@ -798,33 +817,35 @@ async function viewOrder(main, orderId, part) {
       add(pushesCard, h("label.check", { for: "mute" }, mute, t("pushes.mute")));
     }
   };
+  let ticketDraws = 0;
   const drawTicket = async () => {
-    put(ticketCard, );
+    const draw = ++ticketDraws;
     if (!isBuyer || order.status !== "paid") { ticketCard.hidden = true; return; }
     const inWindow = live.forOrder(orderId).some((n) => n.subject.startsWith("queue_"));
     let ticket = null;
     try { ticket = await api("GET", `/v1/orders/${orderId}/queue-ticket`); } catch (error) { ticket = null; }
+    if (draw !== ticketDraws) return;
     ticketCard.hidden = !ticket && !inWindow;
-    add(ticketCard, h("h2", { id: "ticket-h", text: t("queue.title") }));
     const say = h("div", { "aria-live": "polite" });
+    const parts = [h("h2", { id: "ticket-h", text: t("ticket.join") })];
     if (ticket && ticket.status !== "cancelled") {
       const text = ticket.status === "waiting" ? t("ticket.position", { ticket: ticket.ticket, position: ticket.position })
         : ticket.status === "called" ? t("ticket.called", { ticket: ticket.ticket })
           : t("ticket.status", { ticket: ticket.ticket, status: ticket.status });
-      add(ticketCard, h("p.big", { text }));
+      parts.push(h("p.big", { text, dataset: { status: ticket.status, position: ticket.position } }));
       if (ticket.status === "waiting" || ticket.status === "called") {
-        add(ticketCard, h("button.secondary", { type: "button", text: t("ticket.cancel"), onclick: async () => {
+        parts.push(h("button.secondary", { type: "button", text: t("ticket.cancel"), onclick: async () => {
           try { await api("DELETE", `/v1/orders/${orderId}/queue-ticket`); drawTicket(); } catch (error) { put(say, errorBox(error)); }
         } }));
       }
     } else {
-      add(ticketCard, h("button", { type: "button", text: t("ticket.join"), onclick: async () => {
+      parts.push(h("button", { type: "button", text: t("ticket.join"), onclick: async () => {
         try { await api("POST", `/v1/orders/${orderId}/queue-ticket`, { body: {} }); drawTicket(); } catch (error) {
           put(say, errorBox(error));
         }
       } }));
     }
-    add(ticketCard, say);
+    put(ticketCard, parts, say);
   };
   const drawVideo = () => {
     const prompted = live.forOrder(orderId).some((n) => n.subject === "video_prompt");
@@ -1197,15 +1218,16 @@ async function viewStaff(main) {
       field(t("staff.cadence"), { name: "cadence", type: "number", step: "any", min: 0, value: push.cadence_seconds / 60, id: "cadence" })),
     h("button", { type: "submit", text: t("staff.save") }));
   bindForm(pushForm, async (data) => {
-    const minutes = (name, key, min) => {
+    // Minutes, fractions allowed (0.5 is 30 s); the gateway checks the bounds in seconds.
+    const seconds = (name) => {
       const text = String(data.get(name) || "").trim();
-      const value = Math.round(Number(text) * 60);
-      if (!text || !Number.isFinite(value) || value < min || value > 7 * 24 * 3600) {
-        throw new Invalid(t("error.number", { field: t(`field.${key}`), min: min / 60, max: 7 * 24 * 60 }));
+      const minutes = Number(text);
+      if (!text || !Number.isFinite(minutes) || minutes <= 0 || minutes > 7 * 24 * 60) {
+        throw new Invalid(t("error.minutes", { field: t(`field.${name}`), max: 7 * 24 * 60 }));
       }
-      return value;
+      return Math.max(1, Math.round(minutes * 60));
     };
-    await api("PUT", `${base}/push-policy`, { body: { lead_seconds: minutes("lead", "lead", 1), cadence_seconds: minutes("cadence", "cadence", 2) } });
+    await api("PUT", `${base}/push-policy`, { body: { lead_seconds: seconds("lead"), cadence_seconds: seconds("cadence") } });
     return t("staff.saved");
   });
   add(main, pushForm);
