@@ -215,7 +215,7 @@ def test_buy_choose_queue_pushes_miss_reoffer_redeem_video_in_three_browsers(
         soon, following, last_slot_ends = periods_ending_soon(now)
         policy = staff.locator("form:has(#periods)")
         policy.locator("#periods").fill(f"{soon}\n{following}")
-        policy.locator("#days-ahead").fill("1")
+        policy.locator("#days-ahead").fill("2")
         policy.locator("#cutoff").fill("30")
         policy.locator("button[type=submit]").click()
         expect(policy.locator(".success")).to_be_visible()
@@ -334,6 +334,13 @@ def test_buy_choose_queue_pushes_miss_reoffer_redeem_video_in_three_browsers(
         expect(reoffer).to_have_text(say(dictionaries, "en", "slots.reoffer"), timeout=wait_s * 1000)
         expect(customer.locator("#notices .notice[data-subject=slot_reoffer]")).to_be_visible()
         expect(slots.locator("[data-reason=missed_slot]")).to_be_visible()
+        # The new list has tomorrow's times; the customer picks one.
+        tomorrow = (last_slot_ends + timedelta(days=1)).date().isoformat()
+        new_times = slots.locator("li[data-period=soon]", has_text=tomorrow)
+        expect(new_times).to_have_count(1)
+        new_times.locator("input").check()
+        slots.locator("button[type=submit]").click()
+        expect(slots.locator(".success")).to_have_text(say(dictionaries, "en", "slots.saved"))
         story.shot(customer, "customer-missed-slot-reoffer")
 
         # -- Staff redeem the voucher; the customer is asked for a video.

@@ -354,7 +354,7 @@ function notificationText(n) {
     const parts = [t("pushes.queue", { parties: q.waiting_parties, people: q.waiting_people })];
     parts.push(q.enough_history ? t("queue.wait", { low: q.wait_low_minutes, high: q.wait_high_minutes }) : t("queue.waitUnknown"));
     if (q.calling) parts.push(t("queue.calling", { ticket: q.calling }));
-    if (q.change_parties !== null && q.change_parties !== undefined) parts.push(t("pushes.change", { change: signed(q.change_parties) }));
+    if (q.change_parties) parts.push(t("pushes.change", { change: signed(q.change_parties) }));
     if (q.stale) parts.push(t("queue.stale"));
     return parts.join(" · ");
   }
@@ -602,11 +602,11 @@ async function busynessChart(merchantId) {
   return wrap;
 }
 
-function videoPlayer(video) {
+function videoPlayer(video, timeZone) {
   return h("figure", { dataset: { video: video.video_id } },
     h("video", { controls: true, preload: "metadata", playsinline: true, src: video.video_url, poster: video.poster_url || null,
       "aria-label": t("deal.videos") }),
-    h("figcaption.muted", {}, video.verified_visit ? `✓ ${t("deal.verified")} · ` : "", when(video.visited_at)));
+    h("figcaption.muted", {}, video.verified_visit ? `✓ ${t("deal.verified")} · ` : "", when(video.visited_at, timeZone)));
 }
 
 // ---------------------------------------------------------------- customer screens
@@ -683,7 +683,7 @@ async function viewDeal(main, dealId) {
       const ids = page.items.map((v) => v.video_id).join(",");
       if (ids === shownIds) return;
       shownIds = ids;
-      put(videos, ...(page.items.length ? page.items.map(videoPlayer) : [h("p.muted", { text: t("deal.noVideos") })]));
+      put(videos, ...(page.items.length ? page.items.map((v) => videoPlayer(v, timeZone)) : [h("p.muted", { text: t("deal.noVideos") })]));
     } catch (error) {
       put(videos, errorBox(error));
     }
@@ -778,11 +778,11 @@ async function viewOrder(main, orderId, part) {
     ticketCard, pushesCard, videoCard);
 
   const isBuyer = session.me && session.me.id === order.user_id;
+  const showOffer = (offer, note) => put(slotsCard, renderOffer(offer, isBuyer, (chosen) => showOffer(chosen, t("slots.saved")), note));
   const drawSlots = async () => {
     if (order.status !== "paid") { slotsCard.hidden = true; return; }
     try {
-      const offer = await api("GET", `/v1/orders/${orderId}/offer`);
-      put(slotsCard, renderOffer(offer, isBuyer, drawSlots));
+      showOffer(await api("GET", `/v1/orders/${orderId}/offer`));
     } catch (error) {
       put(slotsCard, h("h2", { id: "slots-h", text: t("slots.title") }), errorBox(error));
     }
@@ -798,7 +798,7 @@ async function viewOrder(main, orderId, part) {
       return true;
     });
     const list = h("ol.feed", { dataset: { testid: "push-feed" } });
-    for (const n of queueNotes) {
+    for (const n of queueNotes.slice(0, 12)) {
       const q = n.queue;
       add(list, h(`li${n.read ? ".read" : ""}`, { dataset: { subject: n.subject, parties: q ? q.waiting_parties : null,
         people: q ? q.waiting_people : null } },
@@ -876,7 +876,7 @@ async function viewOrder(main, orderId, part) {
   if (part === "video") videoCard.scrollIntoView();
 }
 
-function renderOffer(offer, isBuyer, redraw) {
+function renderOffer(offer, isBuyer, onChosen, note) {
   const chosen = new Set(offer.choice ? offer.choice.slot_ids : []);
   const wrap = h("div", { dataset: { offer: offer.offer_id, reason: offer.reason } });
   add(wrap, h("h2", { id: "slots-h", text: t("slots.title") }));
@@ -907,12 +907,11 @@ function renderOffer(offer, isBuyer, redraw) {
     bindForm(form, async (data) => {
       const slotIds = data.getAll("slot");
       if (!slotIds.length) throw new Invalid(t("slots.pickOne"));
-      await api("PUT", `/v1/orders/${offer.order_id}/choice`, { body: { offer_id: offer.offer_id, slot_ids: slotIds } });
-      setTimeout(redraw, 1500);
-      return t("slots.saved");
+      onChosen(await api("PUT", `/v1/orders/${offer.order_id}/choice`, { body: { offer_id: offer.offer_id, slot_ids: slotIds } }));
     });
   }
   add(wrap, form);
+  if (note) add(form, h("p.success", { role: "status", text: note }));
   return wrap;
 }
 
