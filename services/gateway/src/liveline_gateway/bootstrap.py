@@ -13,6 +13,7 @@ from liveline_shared.service import ServiceRuntime, create_app
 from . import api
 from .adapters.accounts_repository import AccountsRepository
 from .adapters.merchants import MerchantDirectory, OrderServiceMerchants
+from .adapters.notification_feed import NotificationFeed
 from .adapters.upstream import UpstreamClient
 from .adapters.passwords import Passwords
 from .adapters.rate_limits import Limit, RateLimits
@@ -115,6 +116,9 @@ def build_app(settings: Settings) -> FastAPI:
         accounts.passwords.close()
 
     runtime.on_shutdown.append(stop_hashing)
+    feed = NotificationFeed(settings.kafka_bootstrap_servers, "liveline-gateway-notification-feed")
+    runtime.on_startup.append(feed.start)
+    runtime.on_shutdown.append(feed.stop)
     # /docs is the offline one of install_web; no /redoc (it would load from a CDN).
     app = create_app(runtime, routers=[api.router], version="1", docs_url=None, redoc_url=None)
     install_gateway_problems(app)
@@ -123,4 +127,7 @@ def build_app(settings: Settings) -> FastAPI:
     app.state.accounts = accounts
     app.state.upstreams = upstreams
     app.state.offer_wait_s = settings.offer_wait_s
+    app.state.notification_feed = feed
+    app.state.stream_ping_s = settings.stream_ping_s
+    app.state.stream_ready_wait_s = settings.stream_ready_wait_s
     return app

@@ -54,6 +54,10 @@ class Settings(ServiceSettings):
     upstream_attempts: int = Field(default=3, ge=1, le=10)
     # How long reading a just-bought order's slot offer waits for the slots service to build it.
     offer_wait_s: float = Field(default=5.0, ge=0, le=30)
+    # The notification stream: a comment line this often keeps proxies from closing it; a stream
+    # opened while the gateway is (re)connecting to Kafka waits this long before a 503.
+    stream_ping_s: float = Field(default=15.0, gt=0, le=300)
+    stream_ready_wait_s: float = Field(default=5.0, ge=0, le=60)
 
     @model_validator(mode="after")
     def _refuse_short_signing_key_outside_development(self) -> Settings:

@@ -15,7 +15,8 @@ from liveline_shared.service import ServiceRuntime, create_app
 
 from . import consumers, handlers
 from .adapters.busyness import BusynessRepository
-from .adapters.inbox import INBOX, InboxRepository
+from .adapters.inbox import InboxRepository
+from .adapters.publisher import NotificationPublisher
 from .adapters.queues import COLLECTION as LIVE_QUEUES
 from .adapters.queues import QueuesRepository
 from .adapters.schedules import ORDERS as PUSH_ORDERS
@@ -27,7 +28,7 @@ from .config import Settings
 
 
 def build_dependencies(settings: Settings, db: AsyncDatabase, merchants: handlers.dependencies.MerchantDirectory,
-                       clock: Clock | None = None) -> handlers.Dependencies:
+                       publisher: handlers.dependencies.Publisher, clock: Clock | None = None) -> handlers.Dependencies:
     timeout_s = settings.mongo_timeout_s
     return handlers.Dependencies(
         queues=QueuesRepository(db, timeout_s),
@@ -36,11 +37,13 @@ def build_dependencies(settings: Settings, db: AsyncDatabase, merchants: handler
         merchants=merchants,
         schedules=SchedulesRepository(db, timeout_s),
         inbox=InboxRepository(db, timeout_s),
+        publisher=publisher,
         clock=clock or SystemClock(),
         heartbeat_every=timedelta(seconds=settings.heartbeat_interval_s),
         stale_after=timedelta(seconds=settings.stale_after_s),
         scheduler_id=f"queue-notifier-{uuid.uuid4().hex[:12]}",
         bucket_lease=timedelta(seconds=settings.bucket_lease_s),
+        batch_lease=timedelta(seconds=settings.bucket_lease_s),
         late_after=timedelta(seconds=settings.late_after_s),
         missed_grace=timedelta(seconds=settings.missed_grace_s),
     )
@@ -56,8 +59,11 @@ def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("queue-notifier", settings)
     merchants = OrderServiceMerchants(settings.order_url, settings.internal_token.get_secret_value(), settings.order_timeout_s)
     runtime.on_shutdown.append(merchants.close)
-    deps = build_dependencies(settings, runtime.db, merchants, clock=runtime.clock)
-    deps.notify = runtime.use_outbox([LIVE_QUEUES, INBOX, PUSH_ORDERS]).notify
+    publisher = NotificationPublisher(settings.kafka_bootstrap_servers, "liveline-queue-notifier-notifications",
+                                      settings.kafka_request_timeout_s)
+    runtime.on_shutdown.append(publisher.close)
+    deps = build_dependencies(settings, runtime.db, merchants, publisher, clock=runtime.clock)
+    deps.notify = runtime.use_outbox([LIVE_QUEUES, PUSH_ORDERS]).notify
     consumers.register(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
     runtime.use_maintenance(ensure_indexes=ensure_indexes, job=lambda: handlers.heartbeat(deps),
                             interval_s=settings.heartbeat_check_s)

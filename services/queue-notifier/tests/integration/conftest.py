@@ -93,6 +93,7 @@ async def deps(stack_endpoints, queue_order_service):
     """The queue-notifier's handlers in this process, on their own database and a manual clock."""
     from datetime import UTC, datetime
 
+    from liveline_queue_notifier.adapters.publisher import NotificationPublisher
     from liveline_queue_notifier.bootstrap import build_dependencies
     from liveline_queue_notifier.config import Settings
     from liveline_shared.clock import ManualClock
@@ -100,8 +101,10 @@ async def deps(stack_endpoints, queue_order_service):
 
     merchants = OrderServiceMerchants(queue_order_service.url, INTERNAL_TOKEN)
     clock = ManualClock(datetime(2015, 3, 24, 10, 0, tzinfo=UTC))  # 18:00 in Shanghai
+    publisher = NotificationPublisher(stack_endpoints.kafka_bootstrap_servers, "queue-handlers-test", 10)
     async with database(stack_endpoints, database_name("queue_handlers")) as db:
         try:
-            yield build_dependencies(Settings(), db, merchants, clock=clock)
+            yield build_dependencies(Settings(), db, merchants, publisher, clock=clock)
         finally:
             await merchants.close()
+            await publisher.close()

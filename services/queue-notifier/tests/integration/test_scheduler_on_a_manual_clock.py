@@ -37,15 +37,16 @@ async def test_every_moment_is_pushed_once_late_ones_marked_and_an_unknown_merch
     await _run_until_idle(deps)
     await _run_until_idle(deps)
     page = await handlers.inbox_of(buyer, 100, None, deps)
-    assert [e["queue"]["moment"] for e in page.entries] == [start - timedelta(seconds=60)]
-    assert not page.entries[0]["late"] and page.unread == 1
+    assert [e.moment_at for e, _ in page.notifications] == [start - timedelta(seconds=60)]
+    assert not page.notifications[0][0].late and page.unread == 1
 
     clock.set(start + timedelta(minutes=10))  # the notifier was away for the rest of the slot
     await _run_until_idle(deps)
     page = await handlers.inbox_of(buyer, 100, None, deps)
     moments = [start + timedelta(seconds=s) for s in (-60, -30, 0, 30, 60, 90)]
-    assert [e["queue"]["moment"] for e in reversed(page.entries)] == moments
-    assert [e["late"] for e in reversed(page.entries)] == [False] + [True] * 5
+    assert [e.moment_at for e, _ in reversed(page.notifications)] == moments
+    assert [e.late for e, _ in reversed(page.notifications)] == [False] + [True] * 5
+    assert [e.seq for e, _ in reversed(page.notifications)] == sorted({e.seq for e, _ in page.notifications})
     assert (await handlers.inbox_of(stranger, 100, None, deps)).total == 0
 
     # The last slot ended, the grace passed, no redemption: SlotMissed waits in the order's outbox.

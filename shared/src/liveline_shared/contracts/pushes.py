@@ -8,7 +8,11 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-NotificationSubject = Literal["queue_update", "slot_reoffer", "video_prompt", "video_edited", "video_rejected"]
+from ..events import NotificationCreated
+
+NotificationSubject = Literal[
+    "queue_update", "slot_reoffer", "video_prompt", "video_edited", "video_rejected", "queue_position", "queue_called",
+]
 
 
 class PushPolicyIn(BaseModel):
@@ -53,6 +57,7 @@ class OfferedSlotOut(BaseModel):
 
 class NotificationOut(BaseModel):
     notification_id: str
+    seq: int = Field(description="The caller's notification number, increasing: what a stream resumes after.")
     subject: NotificationSubject
     order_id: str
     merchant_id: str
@@ -64,6 +69,8 @@ class NotificationOut(BaseModel):
     queue: QueuePushOut | None = Field(description="The queue at the moment, for a queue update.")
     slots: list[OfferedSlotOut] | None = Field(description="The new slots, for a missed-slot re-offer.")
     reason: str | None = Field(description="Why a video was refused.")
+    ticket: str | None = Field(default=None, description="The caller's own waitlist ticket, after joining the line from a push.")
+    position: int | None = Field(default=None, description="Where that ticket stands: 1 is next, 0 once called.")
 
 
 class NotificationsOut(BaseModel):
@@ -82,3 +89,30 @@ class PushMuteIn(BaseModel):
 class PushMuteOut(BaseModel):
     order_id: str
     muted: bool
+
+
+def notification_out(event: NotificationCreated, read: bool) -> NotificationOut:
+    """A notification as clients see it, from its NotificationCreated: the inbox lists and the
+    gateway's stream show the same thing."""
+    subject: str = event.subject or event.kind
+    if event.ticket is not None:
+        subject = "queue_called" if event.position == 0 else "queue_position"
+    queue = None
+    if subject == "queue_update" and event.slot_id is not None and event.moment_at is not None:
+        queue = QueuePushOut(
+            merchant_id=event.merchant_id, slot_id=event.slot_id, starts_at=event.slot_starts_at,  # type: ignore[arg-type]
+            ends_at=event.slot_ends_at, moment=event.moment_at, calling=event.calling,  # type: ignore[arg-type]
+            waiting_parties=event.waiting_parties or 0, waiting_people=event.waiting_people or 0,
+            wait_low_minutes=event.wait_low_minutes or 0, wait_high_minutes=event.wait_high_minutes or 0,
+            enough_history=bool(event.enough_history), change_parties=event.change_parties,
+            change_people=event.change_people, measured_at=event.queue_as_of,  # type: ignore[arg-type]
+            stale=bool(event.stale), late=bool(event.late),
+        )
+    slots = [OfferedSlotOut(slot_id=s.slot_id, meal_period=s.meal_period, local_date=s.local_date,
+                            starts_at=s.starts_at, ends_at=s.ends_at) for s in event.slots] if event.slots is not None else None
+    return NotificationOut(
+        notification_id=event.notification_id, seq=event.seq or 0, subject=subject,  # type: ignore[arg-type]
+        order_id=event.order_id, merchant_id=event.merchant_id, created_at=event.occurred_at, read=read,
+        late=bool(event.late), title=event.title or "", link_path=event.link_path, queue=queue, slots=slots,
+        reason=event.reason, ticket=event.ticket, position=event.position,
+    )

@@ -195,6 +195,27 @@ class NotificationCreated(Event):
     late: bool | None = Field(default=None, description="True when a queue update went out late (after a restart).")
     stale: bool | None = Field(default=None, description="True when its queue figures are older than the staleness limit.")
     link_path: str | None = Field(default=None, max_length=200, description="The app screen it leads to, e.g. /orders/{id}/video.")
+    seq: int | None = Field(
+        default=None, ge=1, description="The recipient's notification number: increasing, one per notification, "
+                                        "what a client resumes its stream after."
+    )
+    title: str | None = Field(default=None, max_length=200, description="One line a phone shows for it.")
+    calling: str | None = Field(default=None, description="The ticket being called, for queue updates.")
+    wait_low_minutes: int | None = Field(default=None, ge=0, description="Estimated wait, low end, for queue updates.")
+    wait_high_minutes: int | None = Field(default=None, ge=0, description="Estimated wait, high end, for queue updates.")
+    enough_history: bool | None = Field(default=None, description="Whether the estimate rests on enough past seatings.")
+    change_parties: int | None = Field(default=None, description="Parties waiting minus at the previous queue update.")
+    change_people: int | None = Field(default=None, description="People waiting minus at the previous queue update.")
+    slot_starts_at: AwareDatetime | None = Field(default=None, description="Start of the slot a queue update is for.")
+    slot_ends_at: AwareDatetime | None = Field(default=None, description="End of the slot a queue update is for.")
+    slots: list[SlotWindow] | None = Field(default=None, description="The new slots, for a missed-slot re-offer.")
+    reason: str | None = Field(default=None, max_length=64, description="Why a video was refused (a reason code).")
+    ticket: str | None = Field(
+        default=None, max_length=16, description="The buyer's own waitlist ticket, when they joined the line from a push."
+    )
+    position: int | None = Field(
+        default=None, ge=0, description="Where that ticket stands: 1 is next; 0 once it is called."
+    )
 
 
 VideoRejectionReason = Literal[

@@ -34,13 +34,15 @@ _EXAMPLE_VALUES: dict[str, Any] = {
     "visited_at": _AT,
     "detail": "",
 }
-_REASONS = {"SlotOffered": "purchase", "VideoRejected": "too_long"}
+_REASONS = {"SlotOffered": "purchase", "VideoRejected": "too_long", "NotificationCreated": None}
 
 
 def example(cls: type[Event]) -> Event:
     fields = {name: _EXAMPLE_VALUES[name] for name in cls.model_fields if name in _EXAMPLE_VALUES}
     if "reason" in cls.model_fields:
         fields["reason"] = _REASONS[cls.__name__]
+    if cls.__name__ == "NotificationCreated":
+        fields.update(slots=None, seq=7, title="Dinner at 17:00: 12 parties waiting, about 30-45 min")
     if cls.__name__ == "VideoEdited":
         fields["object_key"] = "videos/vid-41c2/edited.mp4"
     if cls.__name__ == "VideoRejected":

@@ -1,12 +1,17 @@
-"""Users' inboxes in the queue-notifier's database, every read and write by `_id`:
+"""Users' inboxes in the queue-notifier's database, every read and write by `_id`. A queue update
+is never written once per user: its content and its recipients are one document per merchant
+slot and moment, and a user's queue updates are the moments of the slots they subscribed to.
 
 * `push_moments` — `_id` = `<slot id>@<moment>`: what a merchant slot's subscribers were told at
-  one moment, stored once however many subscribers share it.
-* `inbox` — `_id` = the notification id, a dedupe key (`<slot id>@<moment>~<order id>` for a
-  queue push): the recipient, the kind, a reference to the moment or the content, read or not,
-  and the outbox its NotificationCreated rides in.
-* `inbox_users` — `_id` = user id: the user's notification ids, oldest first, and the unread ones
-  (what the list pages through, newest first, without scanning the inbox).
+  one moment, its recipients (`order id -> user id`), its sequence number once taken (`seq`)
+  and whether it is on Kafka (`published`).
+* `inbox` — `_id` = the notification id (a dedupe key): one notification to one user that is not
+  a queue update (the re-offer, the video prompt and outcome, the place in line), with `seq`
+  and `published` likewise.
+* `inbox_users` — `_id` = user id: the merchant slots they subscribed to (`<slot id>|<order id>`),
+  their ids in `inbox`, and the notification ids they read.
+* `notification_sequence` — `_id` = "notifications": the last sequence number handed out and
+  the batch (a moment, or one notification) being published under it (see handlers/inbox.py).
 """
 
 from __future__ import annotations
@@ -19,12 +24,11 @@ import pymongo
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from liveline_shared.events import Event
-from liveline_shared.outbox import merge_updates, outbox_fields
-
 MOMENTS = "push_moments"
 INBOX = "inbox"
 USERS = "inbox_users"
+SEQUENCE = "notification_sequence"
+SEQUENCE_ID = "notifications"
 
 
 class InboxRepository:
@@ -32,7 +36,10 @@ class InboxRepository:
         self._moments = db[MOMENTS]
         self._inbox = db[INBOX]
         self._users = db[USERS]
+        self._sequence = db[SEQUENCE]
         self._timeout_s = timeout_s
+
+    # moments and notifications
 
     async def moment(self, moment_id: str) -> dict[str, Any] | None:
         with pymongo.timeout(self._timeout_s):
@@ -42,51 +49,100 @@ class InboxRepository:
         """The moment's content: this one, or the one stored before a crash (never two versions)."""
         with pymongo.timeout(self._timeout_s):
             try:
-                await self._moments.insert_one({"_id": moment_id, **content})
+                await self._moments.insert_one({"_id": moment_id, "seq": None, "published": False, **content})
             except DuplicateKeyError:
                 pass
             stored = await self._moments.find_one({"_id": moment_id})
         assert stored is not None
         return stored
 
-    async def deliver(self, entry: dict[str, Any], event: Event, now: datetime) -> bool:
-        """Stores the entry with its NotificationCreated (False if it exists: a dedupe key), then
-        lists it in the user's index (again after a crash in between: the list is a set)."""
+    async def notification(self, notification_id: str) -> dict[str, Any] | None:
+        with pymongo.timeout(self._timeout_s):
+            return await self._inbox.find_one({"_id": notification_id})
+
+    async def store_notification(self, entry: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """The stored notification, and whether this call stored it (False: its dedupe key exists)."""
         created = True
         with pymongo.timeout(self._timeout_s):
             try:
-                await self._inbox.insert_one({**entry, **outbox_fields(event, now=now)})
+                await self._inbox.insert_one({"seq": None, "published": False, **entry})
             except DuplicateKeyError:
                 created = False
-            await self._list(entry["user_id"], entry["_id"])
-        return created
+            stored = await self._inbox.find_one({"_id": entry["_id"]})
+        assert stored is not None
+        return stored, created
 
-    async def _list(self, user_id: str, entry_id: str) -> None:
-        update = merge_updates({"$setOnInsert": {"user_id": user_id}}, {"$push": {"ids": entry_id, "unread": entry_id}})
-        filter_ = {"_id": user_id, "ids": {"$ne": entry_id}}
-        try:
-            await self._users.update_one(filter_, update, upsert=True)
-        except DuplicateKeyError:
-            # Listed already (nothing to do), or another entry created the user's document meanwhile.
-            await self._users.update_one(filter_, {"$push": update["$push"]})
-
-    async def index(self, user_id: str) -> dict[str, Any]:
+    async def many(self, collection: str, ids: list[str]) -> list[dict[str, Any]]:
+        """Documents by `_id`, one lookup each (a `$in` would read the whole collection on FerretDB)."""
+        documents = self._moments if collection == MOMENTS else self._inbox
         with pymongo.timeout(self._timeout_s):
-            return await self._users.find_one({"_id": user_id}) or {"ids": [], "unread": []}
+            found = await asyncio.gather(*(documents.find_one({"_id": document_id}) for document_id in ids))
+        return [document for document in found if document is not None]
 
-    async def entries(self, ids: list[str]) -> list[dict[str, Any]]:
+    async def number(self, collection: str, document_id: str, seq: int) -> int:
+        """Gives the document sequence number `seq` unless it has one; the number it has."""
+        documents = self._moments if collection == MOMENTS else self._inbox
         with pymongo.timeout(self._timeout_s):
-            found = await asyncio.gather(*(self._inbox.find_one({"_id": entry_id}) for entry_id in ids))
-        return [entry for entry in found if entry is not None]
+            await documents.update_one({"_id": document_id, "seq": None}, {"$set": {"seq": seq}})
+            stored = await documents.find_one({"_id": document_id}, {"seq": 1})
+        assert stored is not None
+        return int(stored["seq"])
 
-    async def moments(self, ids: set[str]) -> dict[str, dict[str, Any]]:
+    async def mark_published(self, collection: str, document_id: str) -> None:
+        documents = self._moments if collection == MOMENTS else self._inbox
         with pymongo.timeout(self._timeout_s):
-            found = await asyncio.gather(*(self._moments.find_one({"_id": moment_id}) for moment_id in ids))
-        return {moment["_id"]: moment for moment in found if moment is not None}
+            await documents.update_one({"_id": document_id}, {"$set": {"published": True}})
 
-    async def mark_read(self, user_id: str, entry_id: str, now: datetime) -> bool:
+    # a user's index
+
+    async def user(self, user_id: str) -> dict[str, Any]:
         with pymongo.timeout(self._timeout_s):
-            result = await self._inbox.update_one({"_id": entry_id, "user_id": user_id}, {"$set": {"read_at": now}})
-            if result.matched_count:
-                await self._users.update_one({"_id": user_id}, {"$pull": {"unread": entry_id}})
-        return result.matched_count == 1
+            return await self._users.find_one({"_id": user_id}) or {}
+
+    async def add_to_user(self, user_id: str, field: str, value: str) -> None:
+        """Adds `value` to the user's list `field` once (a retry after a crash adds nothing)."""
+        filter_ = {"_id": user_id, field: {"$ne": value}}
+        with pymongo.timeout(self._timeout_s):
+            try:
+                await self._users.update_one(filter_, {"$push": {field: value}}, upsert=True)
+            except DuplicateKeyError:
+                # Listed already, or the user's document was created meanwhile: push once more.
+                await self._users.update_one(filter_, {"$push": {field: value}})
+
+    # the sequence
+
+    async def sequence(self) -> dict[str, Any]:
+        with pymongo.timeout(self._timeout_s):
+            document = await self._sequence.find_one({"_id": SEQUENCE_ID})
+            if document is None:
+                try:
+                    await self._sequence.insert_one({"_id": SEQUENCE_ID, "last": 0, "batch": None})
+                except DuplicateKeyError:
+                    pass  # another instance made it meanwhile
+                document = await self._sequence.find_one({"_id": SEQUENCE_ID})
+        assert document is not None
+        return document
+
+    async def begin_batch(self, last: int, batch: dict[str, Any]) -> bool:
+        """Takes number `last + 1` for `batch`, if no batch is being published and nobody took it."""
+        with pymongo.timeout(self._timeout_s):
+            result = await self._sequence.update_one(
+                {"_id": SEQUENCE_ID, "last": last, "batch": None}, {"$set": {"last": last + 1, "batch": batch}}
+            )
+        return result.modified_count == 1
+
+    async def take_over_batch(self, batch: dict[str, Any], owner: str, now: datetime) -> bool:
+        """Takes over a batch whose publisher stopped renewing it (crashed)."""
+        with pymongo.timeout(self._timeout_s):
+            result = await self._sequence.update_one(
+                {"_id": SEQUENCE_ID, "batch.ref": batch["ref"], "batch.since": batch["since"]},
+                {"$set": {"batch.owner": owner, "batch.since": now}},
+            )
+        return result.modified_count == 1
+
+    async def end_batch(self, ref: str) -> None:
+        with pymongo.timeout(self._timeout_s):
+            await self._sequence.update_one({"_id": SEQUENCE_ID, "batch.ref": ref}, {"$set": {"batch": None}})
+
+    async def mark_read(self, user_id: str, notification_id: str) -> None:
+        await self.add_to_user(user_id, "read", notification_id)

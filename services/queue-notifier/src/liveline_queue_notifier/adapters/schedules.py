@@ -3,7 +3,8 @@ evaluates any other filter over the whole collection):
 
 * `push_policies` — `_id` = merchant id: lead time and cadence.
 * `push_slots` — `_id` = merchant slot id: the slot's times, the policy it was armed with, its
-  subscribers (`order id -> {user_id, muted}`), the next moment due and the last push's counts.
+  subscribers (`order id -> {user_id, muted}`), the next moment due, the last push's counts and
+  the moments pushed (`push_moments` ids).
 * `push_orders` — `_id` = order id: the buyer, the chosen slots, whether pushes stopped
   (redeemed, refunded), the mute flag, and the outbox its SlotMissed rides in.
 * `push_buckets` — `_id` = a UTC minute (`2026-11-25T15:47`): the items due in it (a slot's
@@ -80,6 +81,11 @@ class SchedulesRepository:
         with pymongo.timeout(self._timeout_s):
             await self._slots.update_one({"_id": slot_id, f"subscribers.{order_id}": {"$exists": True}},
                                          {"$set": {f"subscribers.{order_id}.muted": muted}})
+
+    async def add_moment(self, slot_id: str, moment_id: str) -> None:
+        """Lists a moment among the slot's (what its subscribers' inboxes are read from)."""
+        with pymongo.timeout(self._timeout_s):
+            await self._slots.update_one({"_id": slot_id, "moments": {"$ne": moment_id}}, {"$push": {"moments": moment_id}})
 
     async def arm(self, slot_id: str, first: datetime | None) -> bool:
         """Marks the slot's first moment as filed (once)."""

@@ -74,3 +74,26 @@ def push_content(
         content["change_parties"] = state.waiting_parties - previous["waiting_parties"]
         content["change_people"] = state.waiting_people - previous["waiting_people"]
     return content
+
+
+_SUBJECT_TITLES = {
+    "slot_reoffer": "You missed your visit — pick a new time",
+    "video_prompt": "Thanks for visiting — record a short video of it",
+    "video_edited": "Your video is online",
+    "video_rejected": "Your video could not be used",
+}
+
+
+def title_of(subject: str, fields: dict[str, Any]) -> str:
+    """The one line a phone shows for a notification (clients word it in the user's language
+    from the fields; this is the text a system notification falls back on)."""
+    if subject == "queue_update":
+        people = f"{fields['waiting_parties']} parties ({fields['waiting_people']} people) waiting"
+        wait = f"about {fields['wait_low_minutes']}–{fields['wait_high_minutes']} min"
+        stale = " (figures not current)" if fields.get("stale") else ""
+        return f"The queue before your visit: {people}, {wait}{stale}"
+    if subject == "queue_position":
+        return f"Ticket {fields['ticket']}: you are number {fields['position']} in line"
+    if subject == "queue_called":
+        return f"Ticket {fields['ticket']}: it is your turn — please go to the host stand"
+    return _SUBJECT_TITLES[subject]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
+from liveline_shared.events import Event
 
 from ..adapters.busyness import BusynessRepository
 from ..adapters.inbox import InboxRepository
@@ -21,6 +23,10 @@ class MerchantDirectory(Protocol):
     async def timezone(self, merchant_id: str) -> str | None: ...
 
 
+class Publisher(Protocol):
+    async def publish(self, events: Sequence[Event]) -> None: ...
+
+
 @dataclass
 class Dependencies:
     queues: QueuesRepository
@@ -29,6 +35,7 @@ class Dependencies:
     merchants: MerchantDirectory
     schedules: SchedulesRepository
     inbox: InboxRepository
+    publisher: Publisher
     clock: Clock
     # Tells the outbox relay that a queue has events to publish (relay.notify).
     notify: Callable[[str, Any], None] = lambda collection, document_id: None
@@ -39,6 +46,10 @@ class Dependencies:
     # This instance's name on the due-moment buckets it leases, and how long a lease lasts.
     scheduler_id: str = "queue-notifier"
     bucket_lease: timedelta = timedelta(seconds=10)
+    # A notification batch whose publisher has not finished it this long after it began is taken over.
+    batch_lease: timedelta = timedelta(seconds=10)
+    # This instance's notification batches take turns (handlers/inbox.py).
+    publishing: asyncio.Lock = field(default_factory=asyncio.Lock)
     # A push sent this long after its moment is marked late.
     late_after: timedelta = timedelta(seconds=5)
     # A user's last chosen slot ends, and this long after it without a redemption, it is missed.

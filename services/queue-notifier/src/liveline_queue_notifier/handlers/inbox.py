@@ -1,44 +1,127 @@
-"""Users' inboxes: a notification is stored once per recipient under a dedupe key, announced with
-NotificationCreated, listed newest first with the unread count, and marked read by its owner."""
+"""Users' inboxes and the order they hear things in.
+
+Every notification takes a **sequence number** when it is published, and the numbers are handed
+out one batch at a time across every instance (a batch is one moment's recipients, or one other
+notification): the batch's number is taken, its events are published and acknowledged, and only
+then may the next batch take a number. So a user's notifications reach Kafka in the order of
+their numbers, and a client's stream resumes "after number N" without a gap or a repeat. A
+publisher that dies mid-batch leaves the batch in `notification_sequence`; whoever comes next
+after `batch_lease` publishes it again (same event ids, same number) before numbering anything new.
+
+A queue update is stored once per moment (handlers/scheduler.py) and read back per user; every
+other notification is one document. Listing rebuilds each one's NotificationCreated, so the list
+and the stream (which shows the events as they pass) show the same thing.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from liveline_shared.callers import Caller
-from liveline_shared.events import NotificationCreated, SlotOffered, VideoEdited, VideoRejected
-from liveline_shared.log_context import current_correlation_id
+from liveline_shared.events import NotificationCreated, SlotOffered, SlotWindow, VideoEdited, VideoRejected
+from liveline_shared.outbox import aware
 
-from ..adapters.inbox import INBOX
+from ..adapters.inbox import INBOX, MOMENTS
 from ..domain.errors import Forbidden, NotificationNotFound
+from ..domain.pushes import title_of
 from .dependencies import Dependencies
 
 PRODUCER = "queue-notifier"
-KINDS = {"queue_update": "queue_update", "slot_reoffer": "slot_reoffer", "video_prompt": "video_prompt",
-         "video_edited": "video_prompt", "video_rejected": "video_prompt"}
+# A notification's event id is derived from its id: published again after a crash, it is the same event.
+EVENT_IDS = uuid.UUID("6c0b1f5e-2d7a-4f39-9b8e-41a7d3c2e915")
+KINDS = {"queue_update": "queue_update", "queue_position": "queue_update", "queue_called": "queue_update",
+         "slot_reoffer": "slot_reoffer", "video_prompt": "video_prompt", "video_edited": "video_prompt",
+         "video_rejected": "video_prompt"}
+# On Kafka a place in line is a queue update carrying the buyer's ticket (the event's subjects are fixed).
+EVENT_SUBJECTS = {"queue_position": "queue_update", "queue_called": "queue_update"}
+BATCH_PAUSE_S = 0.005
 
 
-def notification_created(entry: dict[str, Any], content: dict[str, Any] | None, now: datetime) -> NotificationCreated:
-    queue = content or {}
+def queue_notification(moment: dict[str, Any], order_id: str, user_id: str) -> NotificationCreated:
+    """What a recipient of a moment is told (the same for every recipient but the ids)."""
+    notification_id = f"{moment['_id']}~{order_id}"
     return NotificationCreated(
-        occurred_at=now, producer=PRODUCER, correlation_id=current_correlation_id() or "",
-        notification_id=entry["_id"], user_id=entry["user_id"], kind=KINDS[entry["subject"]],  # type: ignore[arg-type]
-        subject=entry["subject"], order_id=entry["order_id"], merchant_id=entry["merchant_id"],
-        slot_id=queue.get("slot_id"), waiting_parties=queue.get("waiting_parties"),
-        waiting_people=queue.get("waiting_people"), queue_as_of=queue.get("measured_at"), moment_at=queue.get("moment"),
-        late=entry.get("late"), stale=queue.get("stale"), link_path=entry.get("link_path"),
+        event_id=uuid.uuid5(EVENT_IDS, notification_id), occurred_at=moment["worked_at"], producer=PRODUCER,
+        correlation_id=order_id, notification_id=notification_id, user_id=user_id, kind="queue_update",
+        subject="queue_update", order_id=order_id, merchant_id=moment["merchant_id"], slot_id=moment["slot_id"],
+        waiting_parties=moment["waiting_parties"], waiting_people=moment["waiting_people"],
+        queue_as_of=moment["measured_at"], moment_at=moment["moment"], late=moment["late"], stale=moment["stale"],
+        link_path=f"/orders/{order_id}", seq=moment["seq"], title=title_of("queue_update", moment),
+        calling=moment["calling"], wait_low_minutes=moment["wait_low_minutes"],
+        wait_high_minutes=moment["wait_high_minutes"], enough_history=moment["enough_history"],
+        change_parties=moment["change_parties"], change_people=moment["change_people"],
+        slot_starts_at=moment["starts_at"], slot_ends_at=moment["ends_at"],
     )
 
 
-async def deliver(entry: dict[str, Any], content: dict[str, Any] | None, deps: Dependencies) -> bool:
-    """Stores `entry` in its user's inbox once (its `_id` is the dedupe key) with its event."""
-    now = deps.now()
-    entry = {"created_at": now, "read_at": None, **entry}
-    created = await deps.inbox.deliver(entry, notification_created(entry, content, now), now)
-    if created:
-        deps.notify(INBOX, entry["_id"])
+def single_notification(entry: dict[str, Any]) -> NotificationCreated:
+    subject = entry["subject"]
+    slots = [SlotWindow.model_validate(slot) for slot in entry["slots"]] if entry.get("slots") is not None else None
+    return NotificationCreated(
+        event_id=uuid.uuid5(EVENT_IDS, entry["_id"]), occurred_at=entry["created_at"], producer=PRODUCER,
+        correlation_id=entry["order_id"], notification_id=entry["_id"], user_id=entry["user_id"],
+        kind=KINDS[subject], subject=EVENT_SUBJECTS.get(subject, subject),  # type: ignore[arg-type]
+        order_id=entry["order_id"], merchant_id=entry["merchant_id"], link_path=entry.get("link_path"),
+        seq=entry["seq"], title=title_of(subject, entry), slots=slots, reason=entry.get("reason"),
+        ticket=entry.get("ticket"), position=entry.get("position"), late=entry.get("late"),
+    )
+
+
+async def publish_in_order(collection: str, document_id: str, deps: Dependencies) -> None:
+    """Numbers and publishes a moment's notifications (`push_moments`) or one notification
+    (`inbox`), after every batch numbered before it, unless it is published already."""
+    ref = f"{collection}/{document_id}"
+    async with deps.publishing:  # this instance's batches take turns before meeting the others'
+        while True:
+            document = await _document(collection, document_id, deps)
+            if document is None or document.get("published"):
+                return
+            sequence = await deps.inbox.sequence()
+            batch = sequence.get("batch")
+            now = deps.now()
+            if batch is None:
+                seq = sequence["last"] + 1
+                if await deps.inbox.begin_batch(sequence["last"], {"ref": ref, "seq": seq, "owner": deps.scheduler_id,
+                                                                   "since": now}):
+                    await _publish_batch(ref, seq, deps)
+                    return
+            elif now - aware(batch["since"]) > deps.batch_lease:
+                # Its publisher stopped (crashed): publish it again, then go on.
+                if await deps.inbox.take_over_batch(batch, deps.scheduler_id, now):
+                    await _publish_batch(batch["ref"], batch["seq"], deps)
+                continue
+            await asyncio.sleep(BATCH_PAUSE_S)  # another instance is publishing a batch
+
+
+async def _document(collection: str, document_id: str, deps: Dependencies) -> dict[str, Any] | None:
+    return await (deps.inbox.moment(document_id) if collection == MOMENTS else deps.inbox.notification(document_id))
+
+
+async def _publish_batch(ref: str, seq: int, deps: Dependencies) -> None:
+    collection, document_id = ref.split("/", 1)
+    await deps.inbox.number(collection, document_id, seq)
+    document = await _document(collection, document_id, deps)
+    if document is not None and not document.get("published"):
+        if collection == MOMENTS:
+            events = [queue_notification(document, order_id, user_id)
+                      for order_id, user_id in sorted(document.get("recipients", {}).items())]
+        else:
+            events = [single_notification(document)]
+        await deps.publisher.publish(events)
+        await deps.inbox.mark_published(collection, document_id)
+    await deps.inbox.end_batch(ref)
+
+
+async def deliver(entry: dict[str, Any], deps: Dependencies) -> bool:
+    """Stores a notification once (its `_id` is the dedupe key), lists it in its user's inbox and
+    publishes it in order; False when it was stored before (it is still published if it was not)."""
+    stored, created = await deps.inbox.store_notification({"created_at": deps.now(), **entry})
+    await deps.inbox.add_to_user(entry["user_id"], "notifications", entry["_id"])
+    if not stored.get("published"):
+        await publish_in_order(INBOX, entry["_id"], deps)
     return created
 
 
@@ -46,16 +129,16 @@ async def push_reoffer(event: SlotOffered, deps: Dependencies) -> None:
     """A missed slot's new offer: "you missed your visit — pick a new time", with the new slots."""
     if event.reason != "missed_slot":
         return
-    slots = [{"slot_id": s.slot_id, "meal_period": s.meal_period, "local_date": s.local_date,
-              "starts_at": s.starts_at, "ends_at": s.ends_at} for s in event.slots]
+    slots = [slot.model_dump(mode="json", include={"slot_id", "meal_period", "local_date", "starts_at", "ends_at"})
+             for slot in event.slots]
     await deliver({"_id": f"reoffer~{event.offer_id}", "user_id": event.user_id, "subject": "slot_reoffer",
                    "order_id": event.order_id, "merchant_id": event.merchant_id, "offer_id": event.offer_id,
-                   "slots": slots, "link_path": f"/orders/{event.order_id}/slots"}, None, deps)
+                   "slots": slots, "link_path": f"/orders/{event.order_id}/slots"}, deps)
 
 
 async def push_video_prompt(order_id: str, user_id: str, merchant_id: str, deps: Dependencies) -> None:
     await deliver({"_id": f"video-prompt~{order_id}", "user_id": user_id, "subject": "video_prompt",
-                   "order_id": order_id, "merchant_id": merchant_id, "link_path": f"/orders/{order_id}/video"}, None, deps)
+                   "order_id": order_id, "merchant_id": merchant_id, "link_path": f"/orders/{order_id}/video"}, deps)
 
 
 async def push_video_outcome(event: VideoEdited | VideoRejected, deps: Dependencies) -> None:
@@ -66,12 +149,12 @@ async def push_video_outcome(event: VideoEdited | VideoRejected, deps: Dependenc
     else:
         entry.update(_id=f"video-rejected~{event.video_id}", subject="video_rejected", reason=event.reason,
                      detail=event.detail)
-    await deliver(entry, None, deps)
+    await deliver(entry, deps)
 
 
 @dataclass(frozen=True)
 class InboxPage:
-    entries: list[dict[str, Any]]
+    notifications: list[tuple[NotificationCreated, bool]]  # each with whether it was read
     unread: int
     total: int
     next_before: str | None
@@ -83,25 +166,50 @@ def _customer(caller: Caller | None) -> Caller:
     return caller
 
 
+async def notifications_of(user_id: str, deps: Dependencies) -> tuple[list[NotificationCreated], set[str]]:
+    """Every numbered notification of the user, oldest first, and the ids they read."""
+    user = await deps.inbox.user(user_id)
+    slot_ids = sorted({ref.split("|", 1)[0] for ref in user.get("slots", [])})
+    slots = await asyncio.gather(*(deps.schedules.slot(slot_id) for slot_id in slot_ids))
+    moment_ids = sorted({moment_id for slot in slots if slot for moment_id in slot.get("moments", [])})
+    found: list[NotificationCreated] = []
+    for moment in await deps.inbox.many(MOMENTS, moment_ids):
+        if moment.get("seq") is not None:
+            found.extend(queue_notification(moment, order_id, user_id)
+                         for order_id, recipient in moment.get("recipients", {}).items() if recipient == user_id)
+    for entry in await deps.inbox.many(INBOX, list(user.get("notifications", []))):
+        if entry.get("seq") is not None:
+            found.append(single_notification(entry))
+    found.sort(key=lambda event: (event.seq or 0, event.notification_id))
+    return found, set(user.get("read", []))
+
+
 async def inbox_of(caller: Caller | None, limit: int, before: str | None, deps: Dependencies) -> InboxPage:
     """The caller's notifications, newest first, `limit` of them older than `before`."""
     user_id = _customer(caller).account_id
-    index = await deps.inbox.index(user_id)
-    ids: list[str] = list(reversed(index.get("ids", [])))
-    start = 0
-    if before is not None:
-        # A cursor that names nothing in this inbox (another's, or made up) is past the end.
-        start = ids.index(before) + 1 if before in ids else len(ids)
-    page_ids = ids[start:start + limit]
-    entries = await deps.inbox.entries(page_ids)
-    moments = await deps.inbox.moments({e["moment_id"] for e in entries if e.get("moment_id")})
-    for entry in entries:
-        entry["queue"] = moments.get(entry.get("moment_id", ""))
+    found, read = await notifications_of(user_id, deps)
+    newest_first = list(reversed(found))
+    ids = [event.notification_id for event in newest_first]
+    # A cursor that names nothing in this inbox (another's, or made up) is past the end.
+    start = (ids.index(before) + 1 if before in ids else len(ids)) if before is not None else 0
+    page = newest_first[start:start + limit]
     more = start + limit < len(ids)
-    return InboxPage(entries, len(index.get("unread", [])), len(ids), page_ids[-1] if more and page_ids else None)
+    unread = sum(1 for notification_id in ids if notification_id not in read)
+    return InboxPage([(event, event.notification_id in read) for event in page], unread, len(ids),
+                     page[-1].notification_id if more and page else None)
+
+
+async def notifications_after(caller: Caller | None, seq: int, limit: int,
+                              deps: Dependencies) -> list[tuple[NotificationCreated, bool]]:
+    """The caller's notifications numbered after `seq`, oldest first (what a stream resumes with)."""
+    user_id = _customer(caller).account_id
+    found, read = await notifications_of(user_id, deps)
+    return [(event, event.notification_id in read) for event in found if (event.seq or 0) > seq][:limit]
 
 
 async def mark_read(caller: Caller | None, notification_id: str, deps: Dependencies) -> None:
     user_id = _customer(caller).account_id
-    if not await deps.inbox.mark_read(user_id, notification_id, deps.now()):
+    found, _ = await notifications_of(user_id, deps)
+    if notification_id not in {event.notification_id for event in found}:
         raise NotificationNotFound(notification_id)
+    await deps.inbox.mark_read(user_id, notification_id)

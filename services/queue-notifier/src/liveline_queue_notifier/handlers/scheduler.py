@@ -1,12 +1,12 @@
 """The scheduler: every pass reads the due-moment buckets of the minutes from the cursor to now,
 by `_id`; an instance leases a bucket with due items, works them and lets go. A slot's moment is
-ONE read of the merchant's live state, stored once, then an inbox entry per still-subscribed
-user under a dedupe key; then the slot's next moment is filed and the slot moved past this one.
-Each step can be repeated after a crash without a second push."""
+ONE read of the merchant's live state, stored once with its recipients (the still-subscribed,
+unmuted buyers), then numbered and published to all of them in one batch (handlers/inbox.py);
+then the slot's next moment is filed and the slot moved past this one. Each step can be
+repeated after a crash without a second push: a moment stored or published before is not again."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,11 +16,12 @@ from liveline_shared.events import SlotMissed, SlotWindow
 from liveline_shared.log_context import current_correlation_id
 from liveline_shared.outbox import aware
 
+from ..adapters.inbox import MOMENTS
 from ..adapters.schedules import ORDERS
 from ..domain.errors import MerchantNotFound
 from ..domain.pushes import bucket_of, bucket_start, moment_key, next_moment, push_content
 from .dependencies import Dependencies
-from .inbox import PRODUCER, deliver
+from .inbox import PRODUCER, publish_in_order
 from .live import live_state_of
 from .subscriptions import MISSED_ITEM, QUEUE_ITEM, file
 
@@ -29,7 +30,6 @@ log = structlog.get_logger(__name__)
 # The cursor stays this far behind now, so an item filed in "this minute" as the minute turns is
 # never behind it.
 CURSOR_MARGIN = timedelta(minutes=2)
-FAN_OUT_BATCH = 64
 
 
 def _parse(entry: str) -> tuple[str, datetime, str]:
@@ -104,30 +104,23 @@ async def push_moment(slot_id: str, moment: datetime, deps: Dependencies) -> Non
     content = await deps.inbox.moment(moment_id)
     if content is None:
         state, stale = await live_state_of(slot["merchant_id"], deps)
-        late = deps.now() - moment > deps.late_after
-        content = await deps.inbox.store_moment(moment_id, push_content(
-            slot=slot, moment=moment, state=state, stale=stale, previous=slot.get("last"), late=late))
-    subscribers = [(order_id, sub) for order_id, sub in (slot.get("subscribers") or {}).items() if not sub.get("muted")]
-    for start in range(0, len(subscribers), FAN_OUT_BATCH):
-        await asyncio.gather(*(
-            _push_one(moment_id, moment, order_id, sub["user_id"], slot, content, deps)
-            for order_id, sub in subscribers[start:start + FAN_OUT_BATCH]
-        ))
+        now = deps.now()
+        recipients = {order_id: sub["user_id"] for order_id, sub in (slot.get("subscribers") or {}).items()
+                      if not sub.get("muted")}
+        content = await deps.inbox.store_moment(moment_id, {
+            **push_content(slot=slot, moment=moment, state=state, stale=stale, previous=slot.get("last"),
+                           late=now - moment > deps.late_after),
+            "worked_at": now, "recipients": recipients,
+        })
+    await deps.schedules.add_moment(slot_id, moment_id)  # before it is numbered: from then on it is listed
+    await publish_in_order(MOMENTS, moment_id, deps)
     following = next_moment(moment, aware(slot["ends_at"]), slot["cadence_s"])
     if following is not None:
         await file(QUEUE_ITEM, following, slot_id, deps)
     last = {"waiting_parties": content["waiting_parties"], "waiting_people": content["waiting_people"]}
     await deps.schedules.advance(slot_id, moment, following, last)
-    log.info("push_moment", slot_id=slot_id, moment=moment.isoformat(), subscribers=len(subscribers),
+    log.info("push_moment", slot_id=slot_id, moment=moment.isoformat(), recipients=len(content["recipients"]),
              late=bool(content.get("late")))
-
-
-async def _push_one(moment_id: str, moment: datetime, order_id: str, user_id: str, slot: dict[str, Any],
-                    content: dict[str, Any], deps: Dependencies) -> None:
-    late = bool(content.get("late")) or deps.now() - moment > deps.late_after
-    await deliver({"_id": f"{moment_id}~{order_id}", "user_id": user_id, "subject": "queue_update",
-                   "order_id": order_id, "merchant_id": slot["merchant_id"], "moment_id": moment_id, "late": late,
-                   "link_path": f"/orders/{order_id}"}, content, deps)
 
 
 async def check_missed(order_id: str, due_at: datetime, deps: Dependencies) -> None:

@@ -68,6 +68,7 @@ async def subscribe_choice(event: SlotChosen, deps: Dependencies) -> None:
             "merchant_id": event.merchant_id, "starts_at": slot.starts_at, "ends_at": slot.ends_at,
             "lead_s": policy.lead_s, "cadence_s": policy.cadence_s, "subscribers": {},
         })
+        await deps.inbox.add_to_user(event.user_id, "slots", f"{slot.slot_id}|{event.order_id}")  # read its pushes from there
         await deps.schedules.subscribe(slot.slot_id, event.order_id, event.user_id, muted)
         stored = await deps.schedules.slot(slot.slot_id)
         if stored is not None and not stored.get("armed"):

@@ -3,12 +3,12 @@ muting the queue pushes of one of the caller's orders. Nobody sees or mutes anot
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from liveline_shared.api_dependencies import AuthenticatedCaller
-from liveline_shared.contracts.pushes import NotificationOut, NotificationsOut, PushMuteIn, PushMuteOut
+from liveline_shared.contracts.pushes import NotificationOut, NotificationsOut, PushMuteIn, PushMuteOut, notification_out
 from liveline_shared.problems import problem_responses
 
 from ... import handlers
@@ -16,32 +16,22 @@ from ..deps import Deps
 
 router = APIRouter(tags=["inbox"])
 
-_TITLES = {
-    "queue_update": "The queue before your visit",
-    "slot_reoffer": "You missed your visit — pick a new time",
-    "video_prompt": "Thanks for visiting — record a short video of it",
-    "video_edited": "Your video is online",
-    "video_rejected": "Your video could not be used",
-}
-
-
-def notification_out(entry: dict[str, Any]) -> NotificationOut:
-    return NotificationOut(
-        notification_id=entry["_id"], subject=entry["subject"], order_id=entry["order_id"],
-        merchant_id=entry["merchant_id"], created_at=entry["created_at"], read=entry.get("read_at") is not None,
-        late=bool(entry.get("late")), title=_TITLES[entry["subject"]], link_path=entry.get("link_path"),
-        queue=entry.get("queue"), slots=entry.get("slots"), reason=entry.get("reason"),
-    )
-
-
 @router.get("/users/me/notifications", response_model=NotificationsOut, responses=problem_responses(401, 403, 422, 503),
             summary="The caller's notifications, newest first, with the unread count")
 async def list_notifications(caller: AuthenticatedCaller, deps: Deps,
                              limit: Annotated[int, Query(ge=1, le=100)] = 20,
                              before: Annotated[str | None, Query(min_length=1, max_length=200)] = None) -> NotificationsOut:
     page = await handlers.inbox_of(caller, limit, before, deps)
-    return NotificationsOut(notifications=[notification_out(e) for e in page.entries], unread=page.unread,
-                            total=page.total, next_before=page.next_before)
+    return NotificationsOut(notifications=[notification_out(event, read) for event, read in page.notifications],
+                            unread=page.unread, total=page.total, next_before=page.next_before)
+
+
+@router.get("/users/me/notifications/after/{seq}", response_model=list[NotificationOut],
+            responses=problem_responses(401, 403, 422, 503),
+            summary="The caller's notifications numbered after `seq`, oldest first (what the gateway's stream resumes with)")
+async def notifications_after(seq: Annotated[int, Path(ge=0)], caller: AuthenticatedCaller, deps: Deps,
+                              limit: Annotated[int, Query(ge=1, le=500)] = 500) -> list[NotificationOut]:
+    return [notification_out(event, read) for event, read in await handlers.notifications_after(caller, seq, limit, deps)]
 
 
 @router.post("/users/me/notifications/{notification_id}/read", status_code=204,

@@ -1,0 +1,70 @@
+"""The caller's notifications as they happen: a Server-Sent Events stream that resumes after the
+`Last-Event-ID` a client sends, on whichever gateway replica it reaches (handlers/stream.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+from sse_starlette import EventSourceResponse
+
+from liveline_shared.problems import Problem, problem_responses
+
+from ...handlers import stream as streams
+from ..deps import CurrentCaller, QueueNotifierDep
+from ..upstream import answer_from
+
+router = APIRouter(tags=["pushes"])
+
+_DESCRIPTION = """\
+`text/event-stream`. Each notification is an event `notification` whose `id` is the caller's
+notification number (increasing) and whose `data` is the notification as
+`GET /v1/me/notifications` lists it. Send the last id you got as `Last-Event-ID` when you
+reconnect (browsers' EventSource does): the stream starts with everything after it, in order,
+once. Without it the stream starts from now. A comment line every few seconds keeps proxies from
+closing it. With the token in the `Authorization` header (read it with `fetch()`).
+"""
+
+
+@router.get(
+    "/me/notifications/stream", response_class=Response,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "The stream"},
+               **problem_responses(401, 403, 422, 502, 503)},
+    summary="The caller's notifications as they happen (Server-Sent Events)", description=_DESCRIPTION,
+)
+async def notification_stream(
+    request: Request, caller: CurrentCaller, queues: QueueNotifierDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+) -> Response:
+    feed = request.app.state.notification_feed
+    if not await feed.wait_ready(request.app.state.stream_ready_wait_s):
+        raise Problem(503, "stream-unavailable", "Live notifications are not available right now",
+                      "The gateway is reconnecting to the event stream; try again shortly.",
+                      headers={"Retry-After": "2"})
+    if last_event_id is not None and not (last_event_id.isascii() and last_event_id.isdigit()):
+        raise Problem(422, "invalid-request", "Invalid Last-Event-ID",
+                      "Last-Event-ID is the id of the last event received: a whole number.")
+    subscription = feed.subscribe(caller.account_id)  # before the inbox read: nothing falls in between
+    try:
+        if last_event_id is None:
+            # A new stream starts from now: after the newest notification there is.
+            resume = streams.Resume(await streams.newest_number(caller, queues))
+            first: list[dict] = []
+        else:
+            resume = streams.Resume(int(last_event_id))
+            first = await streams.backlog(caller, resume.last, queues)
+    except BaseException as error:
+        feed.unsubscribe(subscription)
+        if isinstance(error, streams.BacklogRefused):
+            return answer_from(error.response, request)
+        raise
+
+    async def events():  # noqa: ANN202 - sse-starlette's async iterator
+        try:
+            async for event in streams.stream(caller, subscription, resume, first, queues, request.is_disconnected):
+                yield event
+        finally:
+            feed.unsubscribe(subscription)
+
+    return EventSourceResponse(events(), ping=request.app.state.stream_ping_s,
+                               headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
