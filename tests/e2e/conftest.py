@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from liveline_devstack.pytest_plugin import TEST_STATE
 
@@ -19,6 +19,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 ARTIFACTS = TEST_STATE / "artifacts" / "e2e"
+
+# Registering and logging in hash passwords (Argon2): on a machine busy with the rest of the
+# suite one step may take seconds; a wait still ends at its deadline.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")
