@@ -54,8 +54,17 @@ class Story:
         return context
 
     def shot(self, page: Page, name: str) -> None:
+        """Saves the page as a person sees it, after checking that every control on it has a
+        label and that nothing spills past the screen's width."""
         self.step += 1
         page.screenshot(path=str(self.folder / f"story-{self.step:02d}-{name}.png"), full_page=True)
+        unlabelled = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea, button')]
+            .filter((el) => !el.hidden && !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                            && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+            .map((el) => el.outerHTML)""")
+        assert unlabelled == [], (name, unlabelled)
+        width = page.viewport_size["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, "wider than the screen")
 
 
 def words(page: Page) -> dict[str, dict[str, str]]:
@@ -339,7 +348,11 @@ def test_buy_choose_queue_pushes_miss_reoffer_redeem_video_in_three_browsers(
         reoffer = customer.locator("[data-testid=reoffer]")
         wait_s = (last_slot_ends - datetime.now(zone)).total_seconds() + 60
         expect(reoffer).to_have_text(say(dictionaries, "en", "slots.reoffer"), timeout=wait_s * 1000)
-        expect(customer.locator("#notices .notice[data-subject=slot_reoffer]")).to_be_visible()
+        # The push's own link opens the order's slot list.
+        customer.locator("#notices .notice[data-subject=slot_reoffer] a").click()
+        expect(customer).to_have_url(re.compile(rf"{gateway}/orders/\w+/slots$"))
+        rendered(customer)
+        expect(reoffer).to_be_visible()
         tomorrow = (last_slot_ends + timedelta(days=1)).date().isoformat()
         new_times = slots.locator("li[data-period=soon]", has_text=tomorrow)
         expect(new_times).to_have_count(1)
@@ -381,6 +394,12 @@ def test_buy_choose_queue_pushes_miss_reoffer_redeem_video_in_three_browsers(
         assert len(dropped) == 1
         assert video_card.locator("progress").get_attribute("value") == "100"
         story.shot(customer, "customer-video-published")
+        customer.get_by_role("link", name=re.compile(say(dictionaries, "en", "nav.inbox"))).click()
+        rendered(customer)
+        inbox = customer.locator("[data-testid=inbox]")
+        for subject in ("queue_update", "slot_reoffer", "video_prompt", "video_edited"):
+            expect(inbox.locator(f"li[data-subject={subject}]").first).to_be_visible()
+        story.shot(customer, "customer-inbox")
 
         # -- The anonymous visitor plays the edited clip on the deal page.
         visitor.goto(f"{gateway}/deals/{deal_id}")
