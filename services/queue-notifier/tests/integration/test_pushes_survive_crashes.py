@@ -8,9 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from liveline_devstack.pytest_plugin import database
+from liveline_queue_notifier.adapters.inbox import InboxRepository
+from liveline_queue_notifier.adapters.schedules import SchedulesRepository
+from liveline_queue_notifier.domain.pushes import bucket_of, moment_key
+from liveline_queue_notifier.handlers.subscriptions import QUEUE_ITEM, item
 from liveline_shared.events.topics import NOTIFICATIONS
 from tests.callers import customer, staff
 from tests.queue_support import INTERNAL_TOKEN, headers, queue_pushes, slot_chosen, slot_window, wait_for
+from tests.queue_support import inbox as inbox_of
 from tests.random_refs import database_name, suffix
 from tests.service_tests import new_merchant, publish
 from tests.topic_events import topic_events
@@ -106,3 +112,57 @@ async def test_two_notifiers_at_once_push_every_moment_to_every_subscriber_once(
     announced = await _announced(stack_endpoints.kafka_bootstrap_servers, {"merchant_id": merchant_id}, moments,
                                  len(buyers))
     assert len({e["notification_id"] for e in announced}) == len(announced) == len(buyers) * len(moments)
+
+
+async def test_a_notifier_killed_during_a_fan_out_finishes_it_after_restart_without_losing_a_recipient(
+    another_queue_process, order_client, stack_endpoints
+):
+    """20,000 buyers of one merchant slot share a moment; the notifier is killed (-9) once the
+    moment is numbered and while its events are going out. The restarted one publishes it again:
+    every buyer has it, every copy is the same event with the same number, each inbox lists it once."""
+    database_id, prefix = database_name("push_fan_kill"), f"test-{suffix()}-"
+    merchant_id = await new_merchant(order_client, INTERNAL_TOKEN)
+    moment = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    slot = slot_window(merchant_id, moment + timedelta(minutes=10), moment + timedelta(minutes=70), period="crowded")
+    buyers = {f"fan-order-{n}": customer() for n in range(20_000)}
+    async with database(stack_endpoints, database_id) as db:
+        # As 20,000 SlotChosen would leave them (handled one by one they would take minutes).
+        schedules, inbox = SchedulesRepository(db, 30), InboxRepository(db, 30)
+        await schedules.create_slot(slot.slot_id, {
+            "merchant_id": merchant_id, "starts_at": slot.starts_at, "ends_at": slot.ends_at, "lead_s": 600,
+            "cadence_s": 3600, "subscribers": {order_id: {"user_id": buyer.account_id, "muted": False}
+                                               for order_id, buyer in buyers.items()}})
+        await schedules.arm(slot.slot_id, moment)
+        await schedules.file(moment, item(QUEUE_ITEM, moment, slot.slot_id), bucket_of(moment))
+        sample = list(buyers.items())[::4000]
+        for order_id, buyer in sample:
+            await inbox.add_to_user(buyer.account_id, "slots", f"{slot.slot_id}|{order_id}")
+        moment_id = f"{slot.slot_id}@{moment_key(moment)}"
+
+        async def numbered() -> dict | None:
+            stored = await db.push_moments.find_one({"_id": moment_id}, {"seq": 1, "published": 1})
+            return stored if stored and stored.get("seq") is not None else None
+
+        first = another_queue_process(database_id, "push-fan-kill-first", prefix)
+        with first.running():
+            when_killed = await wait_for(numbered, deadline_s=30, what="the moment numbered", interval_s=0.005)
+            first.process.kill()
+        assert not when_killed["published"], "killed during the fan-out"
+
+        restarted = another_queue_process(database_id, "push-fan-kill-restarted", prefix)
+        with restarted.running():
+            async def published() -> dict | None:
+                stored = await db.push_moments.find_one({"_id": moment_id}, {"published": 1, "seq": 1})
+                return stored if stored and stored.get("published") else None
+
+            done = await wait_for(published, deadline_s=60, what="the moment published after the restart")
+            async with httpx.AsyncClient(base_url=restarted.url, timeout=30) as http:
+                for order_id, buyer in sample:
+                    listed = (await inbox_of(http, buyer))["notifications"]
+                    assert [n["notification_id"] for n in listed] == [f"{moment_id}~{order_id}"]
+    assert done["seq"] == when_killed["seq"]
+    announced = await topic_events(stack_endpoints.kafka_bootstrap_servers, NOTIFICATIONS.name,
+                                   where={"slot_id": slot.slot_id}, expect=len(buyers), deadline_s=90)
+    copies = {(e["notification_id"], e["user_id"], e["event_id"], e["seq"]) for e in announced}
+    assert {(n, u) for n, u, _, _ in copies} == {(f"{moment_id}~{o}", b.account_id) for o, b in buyers.items()}
+    assert len(copies) == len(buyers), "a copy published again is the same event with the same number"

@@ -40,3 +40,22 @@ def test_a_moment_is_filed_under_its_utc_minute_and_keyed_to_the_millisecond():
     moment = datetime(2026, 11, 25, 23, 59, 59, 123456, tzinfo=UTC)
     assert bucket_of(moment) == "2026-11-25T23:59"
     assert moment_key(moment) == "20261125T235959.123"
+
+
+def test_a_moments_messages_are_each_recipients_own_event_byte_for_byte():
+    from liveline_queue_notifier.handlers.inbox import moment_messages, queue_notification
+
+    moment = {
+        "_id": f"m1:2026-11-25:dinner@{moment_key(START)}", "merchant_id": "m1", "slot_id": "m1:2026-11-25:dinner",
+        "starts_at": START, "ends_at": END, "moment": START - timedelta(minutes=30), "calling": "A012",
+        "waiting_parties": 12, "waiting_people": 31, "wait_low_minutes": 30, "wait_high_minutes": 45,
+        "enough_history": True, "measured_at": START - timedelta(minutes=31), "stale": False, "late": False,
+        "change_parties": 2, "change_people": 5, "worked_at": START - timedelta(minutes=30), "seq": 42,
+        "recipients": {"order-1": "user-1", 'or"der\\2': "usér-2"},
+    }
+    messages = moment_messages(moment)
+    assert len(messages) == 2
+    for message, (order_id, user_id) in zip(messages, sorted(moment["recipients"].items()), strict=True):
+        expected = queue_notification(moment, order_id, user_id)
+        assert message.value == expected.to_bytes() and message.key == user_id.encode()
+        assert dict(message.headers) == {name: value.encode() for name, value in expected.headers().items()}

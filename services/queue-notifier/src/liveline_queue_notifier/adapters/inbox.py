@@ -3,7 +3,8 @@ is never written once per user: its content and its recipients are one document 
 slot and moment, and a user's queue updates are the moments of the slots they subscribed to.
 
 * `push_moments` — `_id` = `<slot id>@<moment>`: what a merchant slot's subscribers were told at
-  one moment, its recipients (`order id -> user id`), its sequence number once taken (`seq`)
+  one moment, its recipients (`order id -> user id`, one JSON text: the embedded database decodes
+  every field of a document on each read and write), its sequence number once taken (`seq`)
   and whether it is on Kafka (`published`).
 * `inbox` — `_id` = the notification id (a dedupe key): one notification to one user that is not
   a queue update (the re-offer, the video prompt and outcome, the place in line), with `seq`
@@ -11,12 +12,13 @@ slot and moment, and a user's queue updates are the moments of the slots they su
 * `inbox_users` — `_id` = user id: the merchant slots they subscribed to (`<slot id>|<order id>`),
   their ids in `inbox`, and the notification ids they read.
 * `notification_sequence` — `_id` = "notifications": the last sequence number handed out and
-  the batch (a moment, or one notification) being published under it (see handlers/inbox.py).
+  the batch (moments, or one notification) being published under it (see handlers/inbox.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime
 from typing import Any
 
@@ -43,16 +45,18 @@ class InboxRepository:
 
     async def moment(self, moment_id: str) -> dict[str, Any] | None:
         with pymongo.timeout(self._timeout_s):
-            return await self._moments.find_one({"_id": moment_id})
+            return _with_recipients(await self._moments.find_one({"_id": moment_id}))
 
     async def store_moment(self, moment_id: str, content: dict[str, Any]) -> dict[str, Any]:
         """The moment's content: this one, or the one stored before a crash (never two versions)."""
         with pymongo.timeout(self._timeout_s):
+            recipients = json.dumps(content["recipients"], separators=(",", ":"))
             try:
-                await self._moments.insert_one({"_id": moment_id, "seq": None, "published": False, **content})
+                await self._moments.insert_one({"_id": moment_id, "seq": None, "published": False, **content,
+                                                "recipients": recipients})
             except DuplicateKeyError:
                 pass
-            stored = await self._moments.find_one({"_id": moment_id})
+            stored = _with_recipients(await self._moments.find_one({"_id": moment_id}))
         assert stored is not None
         return stored
 
@@ -77,7 +81,7 @@ class InboxRepository:
         documents = self._moments if collection == MOMENTS else self._inbox
         with pymongo.timeout(self._timeout_s):
             found = await asyncio.gather(*(documents.find_one({"_id": document_id}) for document_id in ids))
-        return [document for document in found if document is not None]
+        return [_with_recipients(document) for document in found if document is not None]
 
     async def number(self, collection: str, document_id: str, seq: int) -> int:
         """Gives the document sequence number `seq` unless it has one; the number it has."""
@@ -123,11 +127,12 @@ class InboxRepository:
         assert document is not None
         return document
 
-    async def begin_batch(self, last: int, batch: dict[str, Any]) -> bool:
-        """Takes number `last + 1` for `batch`, if no batch is being published and nobody took it."""
+    async def begin_batch(self, last: int, count: int, batch: dict[str, Any]) -> bool:
+        """Takes numbers `last + 1` to `last + count` for `batch`, if no batch is being published
+        and nobody took them meanwhile."""
         with pymongo.timeout(self._timeout_s):
             result = await self._sequence.update_one(
-                {"_id": SEQUENCE_ID, "last": last, "batch": None}, {"$set": {"last": last + 1, "batch": batch}}
+                {"_id": SEQUENCE_ID, "last": last, "batch": None}, {"$set": {"last": last + count, "batch": batch}}
             )
         return result.modified_count == 1
 
@@ -135,14 +140,20 @@ class InboxRepository:
         """Takes over a batch whose publisher stopped renewing it (crashed)."""
         with pymongo.timeout(self._timeout_s):
             result = await self._sequence.update_one(
-                {"_id": SEQUENCE_ID, "batch.ref": batch["ref"], "batch.since": batch["since"]},
+                {"_id": SEQUENCE_ID, "batch.id": batch["id"], "batch.since": batch["since"]},
                 {"$set": {"batch.owner": owner, "batch.since": now}},
             )
         return result.modified_count == 1
 
-    async def end_batch(self, ref: str) -> None:
+    async def end_batch(self, batch_id: str) -> None:
         with pymongo.timeout(self._timeout_s):
-            await self._sequence.update_one({"_id": SEQUENCE_ID, "batch.ref": ref}, {"$set": {"batch": None}})
+            await self._sequence.update_one({"_id": SEQUENCE_ID, "batch.id": batch_id}, {"$set": {"batch": None}})
 
     async def mark_read(self, user_id: str, notification_id: str) -> None:
         await self.add_to_user(user_id, "read", notification_id)
+
+
+def _with_recipients(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    if document is not None and isinstance(document.get("recipients"), str):
+        document["recipients"] = json.loads(document["recipients"])
+    return document

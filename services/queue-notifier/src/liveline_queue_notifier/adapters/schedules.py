@@ -14,6 +14,8 @@ evaluates any other filter over the whole collection):
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +28,10 @@ from liveline_shared.events import Event
 from liveline_shared.outbox import merge_updates, outbox_update
 
 from ..domain.pushes import PushPolicy
+
+# A slot's subscribers are one JSON text, not a document field per order: the embedded database
+# decodes every field of a document on each read and write, and a slot may have thousands.
+SUBSCRIBER_ATTEMPTS = 50
 
 POLICIES = "push_policies"
 SLOTS = "push_slots"
@@ -60,27 +66,48 @@ class SchedulesRepository:
 
     async def slot(self, slot_id: str) -> dict[str, Any] | None:
         with pymongo.timeout(self._timeout_s):
-            return await self._slots.find_one({"_id": slot_id})
+            document = await self._slots.find_one({"_id": slot_id})
+        return _with_subscribers(document)
 
     async def create_slot(self, slot_id: str, fields: dict[str, Any]) -> None:
+        subscribers = fields.get("subscribers", {})
+        document = {**fields, "subscribers": json.dumps(subscribers, separators=(",", ":")), "version": 0}
         with pymongo.timeout(self._timeout_s):
             try:
-                await self._slots.update_one({"_id": slot_id}, {"$setOnInsert": fields}, upsert=True)
+                await self._slots.insert_one({"_id": slot_id, **document})
             except DuplicateKeyError:
                 pass  # created meanwhile by another event
 
     async def subscribe(self, slot_id: str, order_id: str, user_id: str, muted: bool) -> None:
-        with pymongo.timeout(self._timeout_s):
-            await self._slots.update_one({"_id": slot_id}, {"$set": {f"subscribers.{order_id}": {"user_id": user_id, "muted": muted}}})
+        await self._change_subscribers(slot_id, lambda subs: subs.__setitem__(order_id, {"user_id": user_id, "muted": muted}))
 
     async def unsubscribe(self, slot_id: str, order_id: str) -> None:
-        with pymongo.timeout(self._timeout_s):
-            await self._slots.update_one({"_id": slot_id}, {"$unset": {f"subscribers.{order_id}": ""}})
+        await self._change_subscribers(slot_id, lambda subs: subs.pop(order_id, None))
 
     async def set_muted(self, slot_id: str, order_id: str, muted: bool) -> None:
-        with pymongo.timeout(self._timeout_s):
-            await self._slots.update_one({"_id": slot_id, f"subscribers.{order_id}": {"$exists": True}},
-                                         {"$set": {f"subscribers.{order_id}.muted": muted}})
+        def mute(subscribers: dict[str, Any]) -> None:
+            if order_id in subscribers:
+                subscribers[order_id]["muted"] = muted
+
+        await self._change_subscribers(slot_id, mute)
+
+    async def _change_subscribers(self, slot_id: str, change: Callable[[dict[str, Any]], Any]) -> None:
+        """Applies `change` to the slot's subscribers, conditional on the version it read (again
+        when another change came first)."""
+        for _ in range(SUBSCRIBER_ATTEMPTS):
+            with pymongo.timeout(self._timeout_s):
+                document = await self._slots.find_one({"_id": slot_id}, {"subscribers": 1, "version": 1})
+                if document is None:
+                    return
+                subscribers = json.loads(document["subscribers"])
+                change(subscribers)
+                result = await self._slots.update_one(
+                    {"_id": slot_id, "version": document["version"]},
+                    {"$set": {"subscribers": json.dumps(subscribers, separators=(",", ":"))}, "$inc": {"version": 1}},
+                )
+            if result.modified_count == 1:
+                return
+        raise RuntimeError(f"the subscribers of {slot_id} kept changing under {SUBSCRIBER_ATTEMPTS} attempts")
 
     async def add_moment(self, slot_id: str, moment_id: str) -> None:
         """Lists a moment among the slot's (what its subscribers' inboxes are read from)."""
@@ -161,3 +188,9 @@ class SchedulesRepository:
     async def move_cursor(self, old: str, new: str) -> None:
         with pymongo.timeout(self._timeout_s):
             await self._scheduler.update_one({"_id": CURSOR, "bucket": old}, {"$set": {"bucket": new}})
+
+
+def _with_subscribers(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    if document is not None and isinstance(document.get("subscribers"), str):
+        document["subscribers"] = json.loads(document["subscribers"])
+    return document

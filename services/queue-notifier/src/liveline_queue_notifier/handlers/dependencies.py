@@ -10,10 +10,10 @@ from typing import Any, Protocol
 
 from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
-from liveline_shared.events import Event
 
 from ..adapters.busyness import BusynessRepository
 from ..adapters.inbox import InboxRepository
+from ..adapters.publisher import Message
 from ..adapters.queues import QueuesRepository
 from ..adapters.schedules import SchedulesRepository
 from ..adapters.zones import ZonesRepository
@@ -24,7 +24,7 @@ class MerchantDirectory(Protocol):
 
 
 class Publisher(Protocol):
-    async def publish(self, events: Sequence[Event]) -> None: ...
+    async def publish(self, topic: str, messages: Sequence[Message]) -> None: ...
 
 
 @dataclass

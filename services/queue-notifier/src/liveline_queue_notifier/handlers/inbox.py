@@ -1,9 +1,9 @@
 """Users' inboxes and the order they hear things in.
 
 Every notification takes a **sequence number** when it is published, and the numbers are handed
-out one batch at a time across every instance (a batch is one moment's recipients, or one other
-notification): the batch's number is taken, its events are published and acknowledged, and only
-then may the next batch take a number. So a user's notifications reach Kafka in the order of
+out one batch at a time across every instance (a batch is the moments due together, each with
+all its recipients, or one other notification): the batch's numbers are taken, its events are
+published and acknowledged, and only then may the next batch take numbers. So a user's notifications reach Kafka in the order of
 their numbers, and a client's stream resumes "after number N" without a gap or a repeat. A
 publisher that dies mid-batch leaves the batch in `notification_sequence`; whoever comes next
 after `batch_lease` publishes it again (same event ids, same number) before numbering anything new.
@@ -16,15 +16,18 @@ and the stream (which shows the events as they pass) show the same thing.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from liveline_shared.callers import Caller
 from liveline_shared.events import NotificationCreated, SlotOffered, SlotWindow, VideoEdited, VideoRejected
+from liveline_shared.events.topics import NOTIFICATIONS
 from liveline_shared.outbox import aware
 
 from ..adapters.inbox import INBOX, MOMENTS
+from ..adapters.publisher import Message
 from ..domain.errors import Forbidden, NotificationNotFound
 from ..domain.pushes import title_of
 from .dependencies import Dependencies
@@ -40,14 +43,15 @@ EVENT_SUBJECTS = {"queue_position": "queue_update", "queue_called": "queue_updat
 BATCH_PAUSE_S = 0.005
 
 
-def queue_notification(moment: dict[str, Any], order_id: str, user_id: str) -> NotificationCreated:
+def queue_notification(moment: dict[str, Any], order_id: str, user_id: str,
+                       event_id: uuid.UUID | None = None) -> NotificationCreated:
     """What a recipient of a moment is told (the same for every recipient but the ids)."""
     notification_id = f"{moment['_id']}~{order_id}"
     return NotificationCreated(
-        event_id=uuid.uuid5(EVENT_IDS, notification_id), occurred_at=moment["worked_at"], producer=PRODUCER,
-        correlation_id=order_id, notification_id=notification_id, user_id=user_id, kind="queue_update",
-        subject="queue_update", order_id=order_id, merchant_id=moment["merchant_id"], slot_id=moment["slot_id"],
-        waiting_parties=moment["waiting_parties"], waiting_people=moment["waiting_people"],
+        event_id=event_id or uuid.uuid5(EVENT_IDS, notification_id), occurred_at=moment["worked_at"],
+        producer=PRODUCER, correlation_id=order_id, notification_id=notification_id, user_id=user_id,
+        kind="queue_update", subject="queue_update", order_id=order_id, merchant_id=moment["merchant_id"],
+        slot_id=moment["slot_id"], waiting_parties=moment["waiting_parties"], waiting_people=moment["waiting_people"],
         queue_as_of=moment["measured_at"], moment_at=moment["moment"], late=moment["late"], stale=moment["stale"],
         link_path=f"/orders/{order_id}", seq=moment["seq"], title=title_of("queue_update", moment),
         calling=moment["calling"], wait_low_minutes=moment["wait_low_minutes"],
@@ -55,6 +59,34 @@ def queue_notification(moment: dict[str, Any], order_id: str, user_id: str) -> N
         change_parties=moment["change_parties"], change_people=moment["change_people"],
         slot_starts_at=moment["starts_at"], slot_ends_at=moment["ends_at"],
     )
+
+
+# A moment's events differ only in these; its messages are one serialized event with them filled in.
+_ORDER, _USER, _EVENT = "order~placeholder~5b1e", "user~placeholder~5b1e", uuid.UUID("00000000-0000-4000-8000-00000005b1e0")
+
+
+def _json_text(value: str) -> bytes:
+    return json.dumps(value, ensure_ascii=False)[1:-1].encode()
+
+
+def moment_messages(moment: dict[str, Any]) -> list[Message]:
+    """Every recipient's NotificationCreated of a moment, serialized: each is exactly
+    `queue_notification(moment, order, user).to_bytes()` (a unit test holds them equal)."""
+    template = queue_notification(moment, _ORDER, _USER, event_id=_EVENT)
+    body, headers = template.to_bytes(), template.headers()
+    order, user, event = _json_text(_ORDER), _json_text(_USER), str(_EVENT).encode()
+    fixed = [(name, value.encode()) for name, value in headers.items() if name not in {"event_id", "correlation_id"}]
+    messages = []
+    for order_id, user_id in sorted(moment.get("recipients", {}).items()):
+        event_id = str(uuid.uuid5(EVENT_IDS, f"{moment['_id']}~{order_id}")).encode()
+        value = body.replace(order, _json_text(order_id)).replace(user, _json_text(user_id)).replace(event, event_id)
+        messages.append(Message(user_id.encode(), value,
+                                [*fixed, ("event_id", event_id), ("correlation_id", order_id.encode())]))
+    return messages
+
+
+def event_message(event: NotificationCreated) -> Message:
+    return Message(event.key.encode(), event.to_bytes(), [(name, value.encode()) for name, value in event.headers().items()])
 
 
 def single_notification(entry: dict[str, Any]) -> NotificationCreated:
@@ -70,28 +102,28 @@ def single_notification(entry: dict[str, Any]) -> NotificationCreated:
     )
 
 
-async def publish_in_order(collection: str, document_id: str, deps: Dependencies) -> None:
-    """Numbers and publishes a moment's notifications (`push_moments`) or one notification
-    (`inbox`), after every batch numbered before it, unless it is published already."""
-    ref = f"{collection}/{document_id}"
+async def publish_in_order(collection: str, document_ids: list[str], deps: Dependencies) -> None:
+    """Numbers and publishes moments (`push_moments`: every recipient) or notifications
+    (`inbox`) as one batch, after every batch numbered before it; those published already are skipped."""
     async with deps.publishing:  # this instance's batches take turns before meeting the others'
         while True:
-            document = await _document(collection, document_id, deps)
-            if document is None or document.get("published"):
+            documents = await asyncio.gather(*(_document(collection, document_id, deps) for document_id in document_ids))
+            unpublished = [d["_id"] for d in documents if d is not None and not d.get("published")]
+            if not unpublished:
                 return
             sequence = await deps.inbox.sequence()
             batch = sequence.get("batch")
             now = deps.now()
             if batch is None:
-                seq = sequence["last"] + 1
-                if await deps.inbox.begin_batch(sequence["last"], {"ref": ref, "seq": seq, "owner": deps.scheduler_id,
-                                                                   "since": now}):
-                    await _publish_batch(ref, seq, deps)
+                batch = {"id": uuid.uuid4().hex, "refs": [f"{collection}/{d}" for d in unpublished],
+                         "first": sequence["last"] + 1, "owner": deps.scheduler_id, "since": now}
+                if await deps.inbox.begin_batch(sequence["last"], len(unpublished), batch):
+                    await _publish_batch(batch, deps)
                     return
             elif now - aware(batch["since"]) > deps.batch_lease:
                 # Its publisher stopped (crashed): publish it again, then go on.
                 if await deps.inbox.take_over_batch(batch, deps.scheduler_id, now):
-                    await _publish_batch(batch["ref"], batch["seq"], deps)
+                    await _publish_batch(batch, deps)
                 continue
             await asyncio.sleep(BATCH_PAUSE_S)  # another instance is publishing a batch
 
@@ -100,19 +132,26 @@ async def _document(collection: str, document_id: str, deps: Dependencies) -> di
     return await (deps.inbox.moment(document_id) if collection == MOMENTS else deps.inbox.notification(document_id))
 
 
-async def _publish_batch(ref: str, seq: int, deps: Dependencies) -> None:
-    collection, document_id = ref.split("/", 1)
-    await deps.inbox.number(collection, document_id, seq)
-    document = await _document(collection, document_id, deps)
-    if document is not None and not document.get("published"):
+async def _publish_batch(batch: dict[str, Any], deps: Dependencies) -> None:
+    """Gives each document of the batch its number (the same again after a crash), publishes
+    what is not published yet in number order, and lets the next batch go."""
+    refs = [ref.split("/", 1) for ref in batch["refs"]]
+    await asyncio.gather(*(deps.inbox.number(collection, document_id, batch["first"] + n)
+                           for n, (collection, document_id) in enumerate(refs)))
+    documents = await asyncio.gather(*(_document(collection, document_id, deps) for collection, document_id in refs))
+    messages: list[Message] = []
+    published: list[tuple[str, str]] = []
+    for (collection, document_id), document in zip(refs, documents, strict=True):
+        if document is None or document.get("published"):
+            continue
         if collection == MOMENTS:
-            events = [queue_notification(document, order_id, user_id)
-                      for order_id, user_id in sorted(document.get("recipients", {}).items())]
+            messages.extend(moment_messages(document))
         else:
-            events = [single_notification(document)]
-        await deps.publisher.publish(events)
-        await deps.inbox.mark_published(collection, document_id)
-    await deps.inbox.end_batch(ref)
+            messages.append(event_message(single_notification(document)))
+        published.append((collection, document_id))
+    await deps.publisher.publish(NOTIFICATIONS.name, messages)
+    await asyncio.gather(*(deps.inbox.mark_published(collection, document_id) for collection, document_id in published))
+    await deps.inbox.end_batch(batch["id"])
 
 
 async def deliver(entry: dict[str, Any], deps: Dependencies) -> bool:
@@ -121,7 +160,7 @@ async def deliver(entry: dict[str, Any], deps: Dependencies) -> bool:
     stored, created = await deps.inbox.store_notification({"created_at": deps.now(), **entry})
     await deps.inbox.add_to_user(entry["user_id"], "notifications", entry["_id"])
     if not stored.get("published"):
-        await publish_in_order(INBOX, entry["_id"], deps)
+        await publish_in_order(INBOX, [entry["_id"]], deps)
     return created
 
 

@@ -7,6 +7,8 @@ repeated after a crash without a second push: a moment stored or published befor
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +32,8 @@ log = structlog.get_logger(__name__)
 # The cursor stays this far behind now, so an item filed in "this minute" as the minute turns is
 # never behind it.
 CURSOR_MARGIN = timedelta(minutes=2)
+# How many due moments are prepared (or finished) at once.
+PARALLEL_MOMENTS = 16
 
 
 def _parse(entry: str) -> tuple[str, datetime, str]:
@@ -73,54 +77,105 @@ async def _work(bucket_id: str, deps: Dependencies) -> int:
     bucket = await deps.schedules.claim(bucket_id, deps.scheduler_id, deps.now(), deps.bucket_lease)
     if bucket is None:
         return 0  # another instance holds it
-    worked = 0
     try:
-        for entry in _pending(bucket):
-            kind, moment, subject_id = _parse(entry)
-            if moment > deps.now():
-                break
+        due = [entry for entry in _pending(bucket) if _parse(entry)[1] <= deps.now()]
+        queue_items = [entry for entry in due if _parse(entry)[0] == QUEUE_ITEM]
+        # The moments due together are stored side by side, then numbered and published in one batch.
+        prepared = await _limited(deps, [_prepare(entry, deps) for entry in queue_items])
+        moments = [moment for moment in prepared if isinstance(moment, Prepared)]
+        if moments:
             try:
-                if kind == QUEUE_ITEM:
-                    await push_moment(subject_id, moment, deps)
-                elif kind == MISSED_ITEM:
-                    await check_missed(subject_id, moment, deps)
-            except MerchantNotFound:
-                log.warning("push_dropped_merchant_unknown", item=entry)  # nothing to read, ever
-            except Exception as error:  # noqa: BLE001 - one item's failure holds up no other; the next pass retries it
-                log.warning("push_item_failed", item=entry, error=f"{type(error).__name__}: {error}")
-                continue
-            await deps.schedules.done(bucket_id, entry)
-            worked += 1
+                await publish_in_order(MOMENTS, [moment.moment_id for moment in moments], deps)
+            except Exception as error:  # noqa: BLE001 - Kafka or the database away: the next pass retries them
+                log.warning("push_moments_not_published", moments=len(moments), error=f"{type(error).__name__}: {error}")
+                moments = []
+        finished = await _limited(deps, [_finish(moment, deps) for moment in moments])
+        done = [moment.entry for moment, result in zip(moments, finished, strict=True) if result is True]
+        done += [entry for entry, result in zip(queue_items, prepared, strict=True) if result is None]  # nothing to push
+        for entry in due:
+            if _parse(entry)[0] == MISSED_ITEM and await _run(entry, check_missed(_parse(entry)[2], _parse(entry)[1], deps)):
+                done.append(entry)
+        await _limited(deps, [deps.schedules.done(bucket_id, entry) for entry in done])
+        return len(done)
     finally:
         await deps.schedules.release(bucket_id, deps.scheduler_id)
-    return worked
 
 
-async def push_moment(slot_id: str, moment: datetime, deps: Dependencies) -> None:
-    slot = await deps.schedules.slot(slot_id)
-    if slot is None or slot.get("next_at") is None or aware(slot["next_at"]) != moment:
-        return  # moved past this moment before (a repeated or superseded item)
-    moment_id = f"{slot_id}@{moment_key(moment)}"
-    content = await deps.inbox.moment(moment_id)
-    if content is None:
-        state, stale = await live_state_of(slot["merchant_id"], deps)
-        now = deps.now()
-        recipients = {order_id: sub["user_id"] for order_id, sub in (slot.get("subscribers") or {}).items()
-                      if not sub.get("muted")}
-        content = await deps.inbox.store_moment(moment_id, {
-            **push_content(slot=slot, moment=moment, state=state, stale=stale, previous=slot.get("last"),
-                           late=now - moment > deps.late_after),
-            "worked_at": now, "recipients": recipients,
-        })
-    await deps.schedules.add_moment(slot_id, moment_id)  # before it is numbered: from then on it is listed
-    await publish_in_order(MOMENTS, moment_id, deps)
-    following = next_moment(moment, aware(slot["ends_at"]), slot["cadence_s"])
-    if following is not None:
-        await file(QUEUE_ITEM, following, slot_id, deps)
-    last = {"waiting_parties": content["waiting_parties"], "waiting_people": content["waiting_people"]}
-    await deps.schedules.advance(slot_id, moment, following, last)
-    log.info("push_moment", slot_id=slot_id, moment=moment.isoformat(), recipients=len(content["recipients"]),
-             late=bool(content.get("late")))
+class Prepared:
+    """A due moment whose content is stored (or was, before a crash), ready to be published."""
+
+    def __init__(self, entry: str, slot: dict[str, Any], moment: datetime, moment_id: str, content: dict[str, Any]) -> None:
+        self.entry, self.slot, self.moment, self.moment_id, self.content = entry, slot, moment, moment_id, content
+
+
+async def _limited(deps: Dependencies, steps: list[Any]) -> list[Any]:
+    """Runs the steps a few at a time (each is a handful of database round trips)."""
+    results: list[Any] = []
+    for start in range(0, len(steps), PARALLEL_MOMENTS):
+        results += await asyncio.gather(*steps[start:start + PARALLEL_MOMENTS])
+    return results
+
+
+async def _run(entry: str, step: Awaitable[Any]) -> Any:
+    """The step's result, or False after logging why it failed (one item's failure holds up no other)."""
+    try:
+        result = await step
+        return True if result is None else result
+    except MerchantNotFound:
+        log.warning("push_dropped_merchant_unknown", item=entry)  # nothing to read, ever
+        return True
+    except Exception as error:  # noqa: BLE001 - the next pass retries it
+        log.warning("push_item_failed", item=entry, error=f"{type(error).__name__}: {error}")
+        return False
+
+
+async def _prepare(entry: str, deps: Dependencies) -> Prepared | None | bool:
+    """Stores what the moment says (one read of the merchant's live state) with its recipients;
+    None when there is nothing to push (a repeated or superseded item), False on failure."""
+    _, moment, slot_id = _parse(entry)
+
+    async def prepare() -> Prepared | None:
+        slot = await deps.schedules.slot(slot_id)
+        if slot is None or slot.get("next_at") is None or aware(slot["next_at"]) != moment:
+            return None  # moved past this moment before
+        moment_id = f"{slot_id}@{moment_key(moment)}"
+        content = await deps.inbox.moment(moment_id)
+        if content is None:
+            state, stale = await live_state_of(slot["merchant_id"], deps)
+            now = deps.now()
+            recipients = {order_id: sub["user_id"] for order_id, sub in (slot.get("subscribers") or {}).items()
+                          if not sub.get("muted")}
+            content = await deps.inbox.store_moment(moment_id, {
+                **push_content(slot=slot, moment=moment, state=state, stale=stale, previous=slot.get("last"),
+                               late=now - moment > deps.late_after),
+                "worked_at": now, "recipients": recipients,
+            })
+        await deps.schedules.add_moment(slot_id, moment_id)  # before it is numbered: from then on it is listed
+        return Prepared(entry, slot, moment, moment_id, content)
+
+    try:
+        return await prepare()
+    except MerchantNotFound:
+        log.warning("push_dropped_merchant_unknown", item=entry)  # nothing to read, ever
+        return None
+    except Exception as error:  # noqa: BLE001 - the next pass retries it
+        log.warning("push_item_failed", item=entry, error=f"{type(error).__name__}: {error}")
+        return False
+
+
+async def _finish(prepared: Prepared, deps: Dependencies) -> bool:
+    """After publication: the slot's next moment filed, the slot moved past this one."""
+    async def finish() -> None:
+        slot, moment, content = prepared.slot, prepared.moment, prepared.content
+        following = next_moment(moment, aware(slot["ends_at"]), slot["cadence_s"])
+        if following is not None:
+            await file(QUEUE_ITEM, following, slot["_id"], deps)
+        last = {"waiting_parties": content["waiting_parties"], "waiting_people": content["waiting_people"]}
+        await deps.schedules.advance(slot["_id"], moment, following, last)
+        log.info("push_moment", slot_id=slot["_id"], moment=moment.isoformat(), recipients=len(content["recipients"]),
+                 late=bool(content.get("late")))
+
+    return bool(await _run(prepared.entry, finish()))
 
 
 async def check_missed(order_id: str, due_at: datetime, deps: Dependencies) -> None:
