@@ -5,7 +5,8 @@
 "use strict";
 
 const SHELL_CACHE = "liveline-shell-v1";
-const SHELL = ["/", "/app/style.css", "/app/i18n.js", "/app/qr.js", "/app/app.js", "/app/icon.svg", "/manifest.webmanifest"];
+const SHELL = ["/", "/app/style.css", "/app/i18n.js", "/app/qr.js", "/app/core.js", "/app/live.js", "/app/widgets.js", "/app/customer.js", "/app/video.js", "/app/staff.js", "/app/admin.js", "/app/app.js",
+  "/app/icon.svg", "/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
