@@ -8,7 +8,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import httpx
@@ -72,3 +72,24 @@ async def queue_pushes(client: httpx.AsyncClient, buyer: Caller, order_id: str) 
     """The buyer's queue updates for the order, oldest first."""
     notes = (await inbox(client, buyer, limit=100))["notifications"]
     return [n for n in reversed(notes) if n["subject"] == "queue_update" and n["order_id"] == order_id]
+
+
+async def paid_order(order_client: httpx.AsyncClient, merchant_id: str, buyer: Caller, quantity: int = 1) -> dict:
+    """An order of `quantity` vouchers of a new deal of the merchant's, paid (the sandbox provider)."""
+    manager = Caller(account_id=f"staff-{uuid.uuid4().hex[:12]}", role="staff", merchant_id=merchant_id)
+    now = datetime.now(UTC)
+    deal = await order_client.post(f"/merchants/{merchant_id}/deals", headers=headers(manager), json={
+        "title": "Dinner for two", "description": "Two set menus", "price": {"amount_minor": 9900, "currency": "CNY"},
+        "original_price": {"amount_minor": 19800, "currency": "CNY"}, "stock": 50, "per_user_limit": 20,
+        "sale_starts_at": (now - timedelta(minutes=1)).isoformat(), "sale_ends_at": (now + timedelta(hours=2)).isoformat(),
+        "voucher_valid_from": (now - timedelta(minutes=1)).isoformat(),
+        "voucher_valid_until": (now + timedelta(days=30)).isoformat(),
+    })
+    assert deal.status_code == 201, deal.text
+    deal_id = deal.json()["deal_id"]
+    on_sale = await order_client.patch(f"/deals/{deal_id}", json={"status": "on_sale"}, headers=headers(manager))
+    assert on_sale.status_code == 200, on_sale.text
+    order = await order_client.post("/orders", json={"deal_id": deal_id, "quantity": quantity},
+                                    headers={**headers(buyer), "Idempotency-Key": uuid.uuid4().hex})
+    assert order.status_code == 201 and order.json()["status"] == "paid", order.text
+    return order.json()

@@ -16,6 +16,7 @@ from liveline_shared.service import ServiceRuntime, create_app
 from . import consumers, handlers
 from .adapters.busyness import BusynessRepository
 from .adapters.inbox import InboxRepository
+from .adapters.orders import OrderServiceOrders
 from .adapters.publisher import NotificationPublisher
 from .adapters.queues import COLLECTION as LIVE_QUEUES
 from .adapters.queues import QueuesRepository
@@ -28,13 +29,15 @@ from .config import Settings
 
 
 def build_dependencies(settings: Settings, db: AsyncDatabase, merchants: handlers.dependencies.MerchantDirectory,
-                       publisher: handlers.dependencies.Publisher, clock: Clock | None = None) -> handlers.Dependencies:
+                       publisher: handlers.dependencies.Publisher, clock: Clock | None = None,
+                       orders: handlers.dependencies.OrderDirectory | None = None) -> handlers.Dependencies:
     timeout_s = settings.mongo_timeout_s
     return handlers.Dependencies(
         queues=QueuesRepository(db, timeout_s),
         busyness=BusynessRepository(db, timeout_s),
         zones=ZonesRepository(db, timeout_s),
         merchants=merchants,
+        orders=orders,
         schedules=SchedulesRepository(db, timeout_s),
         inbox=InboxRepository(db, timeout_s),
         publisher=publisher,
@@ -59,10 +62,12 @@ def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("queue-notifier", settings)
     merchants = OrderServiceMerchants(settings.order_url, settings.internal_token.get_secret_value(), settings.order_timeout_s)
     runtime.on_shutdown.append(merchants.close)
+    orders = OrderServiceOrders(settings.order_url, settings.internal_token.get_secret_value(), settings.order_timeout_s)
+    runtime.on_shutdown.append(orders.close)
     publisher = NotificationPublisher(settings.kafka_bootstrap_servers, "liveline-queue-notifier-notifications",
                                       settings.kafka_request_timeout_s)
     runtime.on_shutdown.append(publisher.close)
-    deps = build_dependencies(settings, runtime.db, merchants, publisher, clock=runtime.clock)
+    deps = build_dependencies(settings, runtime.db, merchants, publisher, clock=runtime.clock, orders=orders)
     deps.notify = runtime.use_outbox([LIVE_QUEUES, PUSH_ORDERS]).notify
     consumers.register(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
     runtime.use_maintenance(ensure_indexes=ensure_indexes, job=lambda: handlers.heartbeat(deps),

@@ -1,11 +1,12 @@
 """Kafka entrypoints of the queue-notifier: decode the contract, call one handler.
 
 * `queue-notifier-ticks` on liveline.queue-ticks.v1: every QueueTick feeds the busyness history;
-  one published by an outside queue system becomes the merchant's live state.
+  one published by an outside queue system becomes the merchant's live state; one of its own
+  tells the buyers who joined from a push where they stand.
 * `queue-notifier-slots` on liveline.slots.v1: SlotChosen subscribes the buyer to the chosen
   merchant slots; SlotOffered after a missed slot becomes the re-offer push.
 * `queue-notifier` on liveline.orders.v1: OrderRedeemed and OrderRefunded stop the order's pushes
-  (a redemption also sends the video prompt).
+  (a redemption also sends the video prompt) and close its waitlist ticket (seated, cancelled).
 * `queue-notifier-videos` on liveline.videos.v1: VideoEdited and VideoRejected tell the uploader.
 
 Each is registered with `liveline_shared.consumer.register_consumer` (idempotent: a repeated
@@ -36,6 +37,7 @@ def register(broker: KafkaBroker, db: AsyncDatabase, deps: handlers.Dependencies
         assert isinstance(event, QueueTick)
         await handlers.record_external_tick(event, deps)
         await handlers.record_tick_history(event, deps)
+        await handlers.tell_positions(event, deps)
 
     async def on_slot_event(event: Event) -> None:
         if isinstance(event, SlotChosen):
@@ -46,6 +48,7 @@ def register(broker: KafkaBroker, db: AsyncDatabase, deps: handlers.Dependencies
     async def on_order_event(event: Event) -> None:
         assert isinstance(event, OrderRedeemed | OrderRefunded)
         await handlers.stop_pushes(event, deps)
+        await handlers.close_ticket(event, deps)
 
     async def on_video_event(event: Event) -> None:
         assert isinstance(event, VideoEdited | VideoRejected)

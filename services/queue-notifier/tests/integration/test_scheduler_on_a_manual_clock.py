@@ -56,3 +56,16 @@ async def test_every_moment_is_pushed_once_late_ones_marked_and_an_unknown_merch
     assert order["_outbox_pending"] == 1 and '"SlotMissed"' in next(iter(order["_outbox"].values()))["body"]
     await _run_until_idle(deps)
     assert (await deps.schedules.order(choice.order_id))["_outbox_pending"] == 1
+
+
+async def test_a_users_inbox_index_keeps_the_newest_and_stays_bounded(deps):
+    from liveline_queue_notifier.adapters.inbox import KEEP, TRIM_SLACK
+
+    user = f"heavy-{suffix()}"
+    added = [f"note-{n:04d}" for n in range(KEEP["notifications"] + TRIM_SLACK + 5)]
+    for notification_id in added:
+        await deps.inbox.add_to_user(user, "notifications", notification_id)
+    await deps.inbox.add_to_user(user, "notifications", added[-1])  # a retry adds nothing
+    listed = (await deps.inbox.user(user))["notifications"]
+    assert len(listed) <= KEEP["notifications"] + TRIM_SLACK and listed[-1] == added[-1]
+    assert listed == added[-len(listed):], "the newest kept, in order, once"

@@ -81,3 +81,15 @@ class BusynessOut(BaseModel):
     timezone: str
     hours: list[HourOut] = Field(description="Weekdays and hours with history; absent ones have none yet.")
     live: QueueStateOut
+
+
+class QueueTicketOut(BaseModel):
+    """A buyer's place in a merchant's waitlist, joined from a push for one of their orders."""
+
+    order_id: str
+    merchant_id: str
+    party_id: str
+    ticket: str = Field(description="The party's ticket for the day, as the host stand calls it (A001, B002, ...).")
+    size: int = Field(description="People in the party: the order's quantity (1 to 20).")
+    position: int = Field(description="Parties of its size band ahead of it, plus one (1 is next); 0 once called or gone.")
+    status: Literal["waiting", "called", "seated", "no_show", "cancelled"]

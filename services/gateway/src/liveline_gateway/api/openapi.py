@@ -81,6 +81,12 @@ LINKS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {
         "RedeemVoucher": _link_with_body(
             "redeem", "Redeem the order's voucher (its merchant's staff)", {"code": "$response.body#/voucher/code"}
         ),
+        "JoinQueue": _link("join_queue", "Join the merchant's waitlist with the order's party (near a chosen slot)",
+                           order_id=_ORDER_ID),
+    },
+    ("join_queue", "201"): {
+        "GetQueueTicket": _link("get_queue_ticket", "Where the ticket stands", order_id=_ORDER_ID),
+        "CancelQueueTicket": _link("cancel_queue_ticket", "Leave the waitlist", order_id=_ORDER_ID),
     },
     ("list_orders", "200"): {
         "GetFirstOrder": _link("get_order", "Read the first order listed", order_id="$response.body#/items/0/order_id"),

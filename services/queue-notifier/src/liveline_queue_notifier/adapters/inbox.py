@@ -31,6 +31,10 @@ INBOX = "inbox"
 USERS = "inbox_users"
 SEQUENCE = "notification_sequence"
 SEQUENCE_ID = "notifications"
+# What a user's index keeps, newest last: the slots they chose (and so their queue updates), their
+# other notifications, and which they read. Trimmed once it is TRIM_SLACK over.
+KEEP = {"slots": 100, "notifications": 300, "read": 1000}
+TRIM_SLACK = 20
 
 
 class InboxRepository:
@@ -104,7 +108,8 @@ class InboxRepository:
             return await self._users.find_one({"_id": user_id}) or {}
 
     async def add_to_user(self, user_id: str, field: str, value: str) -> None:
-        """Adds `value` to the user's list `field` once (a retry after a crash adds nothing)."""
+        """Adds `value` to the user's list `field` once (a retry after a crash adds nothing),
+        keeping the newest `KEEP[field]` (the index does not grow without bound)."""
         filter_ = {"_id": user_id, field: {"$ne": value}}
         with pymongo.timeout(self._timeout_s):
             try:
@@ -112,6 +117,12 @@ class InboxRepository:
             except DuplicateKeyError:
                 # Listed already, or the user's document was created meanwhile: push once more.
                 await self._users.update_one(filter_, {"$push": {field: value}})
+            document = await self._users.find_one({"_id": user_id}, {field: 1})
+            listed = (document or {}).get(field, [])
+            if len(listed) > KEEP[field] + TRIM_SLACK:
+                # Not `$push` with `$slice`: FerretDB ignores `$slice`. Conditional on the list it
+                # read; a change meanwhile leaves the trim to the next addition.
+                await self._users.update_one({"_id": user_id, field: listed}, {"$set": {field: listed[-KEEP[field]:]}})
 
     # the sequence
 

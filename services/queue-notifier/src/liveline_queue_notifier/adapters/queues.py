@@ -1,7 +1,7 @@
 """Merchants' live waitlists in the queue-notifier's database: one document per merchant
 (`_id` = merchant id) holding the day's ticket counters, the parties waiting (names and phone
-numbers only here, and only while they wait), the latest seatings for the estimate, the last
-external QueueTick, and the outbox. Every change is one update conditional on `version`, so two
+numbers only here, and only while they wait), the latest seatings for the estimate, the parties
+that joined from a push by order (`remote`), the last external QueueTick, and the outbox. Every change is one update conditional on `version`, so two
 staff devices never seat one party twice or give one ticket twice."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from liveline_shared.idempotence import apply_once
 from liveline_shared.outbox import aware, merge_updates, outbox_update
 
 from ..domain.estimate import Seated
-from ..domain.waitlist import LiveQueue, Party
+from ..domain.waitlist import LiveQueue, Party, RemoteJoin
 
 COLLECTION = "live_queues"
 ACTIVE = "active_queues"
@@ -38,6 +38,17 @@ def _party_from(document: dict[str, Any]) -> Party:
                  order_id=document.get("order_id"))
 
 
+def _remote_document(record: RemoteJoin) -> dict[str, Any]:
+    return {"user_id": record.user_id, "party_id": record.party_id, "ticket": record.ticket, "size": record.size,
+            "joined_at": record.joined_at, "outcome": record.outcome}
+
+
+def _remote_from(order_id: str, document: dict[str, Any]) -> RemoteJoin:
+    return RemoteJoin(order_id=order_id, user_id=document["user_id"], party_id=document["party_id"],
+                      ticket=document["ticket"], size=document["size"], joined_at=aware(document["joined_at"]),
+                      outcome=document.get("outcome"))
+
+
 def queue_fields(queue: LiveQueue) -> dict[str, Any]:
     return {
         "timezone": queue.timezone, "day": queue.day.isoformat(), "counters": queue.counters,
@@ -46,6 +57,7 @@ def queue_fields(queue: LiveQueue) -> dict[str, Any]:
         "recent": [{"joined_at": s.joined_at, "seated_at": s.seated_at, "size": s.size} for s in queue.recent],
         "no_shows": list(queue.no_shows),
         "left": {party_id: list(entry) for party_id, entry in queue.left.items()},
+        "remote": {order_id: _remote_document(record) for order_id, record in queue.remote.items()},
         "waiting_parties": len(queue.parties),
     }
 
@@ -59,6 +71,7 @@ def queue_from(document: dict[str, Any]) -> LiveQueue:
         recent=tuple(Seated(aware(s["joined_at"]), aware(s["seated_at"]), s["size"]) for s in document.get("recent", [])),
         no_shows=tuple(aware(at) for at in document.get("no_shows", [])),
         left={party_id: (entry[0], entry[1]) for party_id, entry in document.get("left", {}).items()},
+        remote={order_id: _remote_from(order_id, record) for order_id, record in document.get("remote", {}).items()},
         version=document["version"],
     )
 

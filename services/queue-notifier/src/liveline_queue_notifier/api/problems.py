@@ -19,14 +19,20 @@ _PROBLEMS: dict[type[errors.QueueError], tuple[int, str, str]] = {
     errors.PartyNotFound: (404, "party-not-found", "No such party in this waitlist"),
     errors.PartyAlreadyLeft: (409, "party-already-left", "The party has left the waitlist"),
     errors.QueueBusy: (409, "queue-busy", "The waitlist changed meanwhile"),
+    errors.TicketNotFound: (404, "ticket-not-found", "No ticket for this order"),
+    errors.AlreadyJoined: (409, "already-joined", "The order has had its ticket"),
+    errors.OutsideLeadWindow: (409, "outside-lead-window", "The line is not open to this order now"),
+    errors.OrderClosed: (409, "order-closed", "The order was redeemed or refunded"),
 }
 
 
 def problem_for(error: errors.QueueError) -> Problem:
     status, slug, title = next(_PROBLEMS[cls] for cls in type(error).__mro__ if cls in _PROBLEMS)
     headers = dict(TRY_AGAIN) if isinstance(error, errors.QueueBusy) else None
-    quiet = isinstance(error, errors.MerchantNotFound | errors.PartyNotFound | errors.NotificationNotFound | errors.OrderNotFound)
-    return Problem(status, slug, title, "" if quiet else str(error), headers=headers)
+    quiet = isinstance(error, errors.MerchantNotFound | errors.PartyNotFound | errors.NotificationNotFound
+                       | errors.OrderNotFound | errors.TicketNotFound)
+    extensions = {"ticket": error.ticket} if isinstance(error, errors.AlreadyJoined) else {}
+    return Problem(status, slug, title, "" if quiet else str(error), headers=headers, **extensions)
 
 
 def install_queue_problems(app: FastAPI) -> None:

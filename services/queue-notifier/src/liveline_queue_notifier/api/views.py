@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from liveline_shared.contracts.queues import BandOut, BusynessOut, EstimateOut, HourOut, PartyOut, QueueStateOut, WaitlistOut
+from liveline_shared.contracts.queues import (
+    BandOut, BusynessOut, EstimateOut, HourOut, PartyOut, QueueStateOut, QueueTicketOut, WaitlistOut,
+)
 
 from ..domain.waitlist import LiveQueue, LiveState, Party, live_state
 from ..handlers.busyness import Busyness
+from ..handlers.tickets import Ticket
 
 
 def state_out(state: LiveState, stale: bool) -> QueueStateOut:
@@ -44,3 +47,9 @@ def busyness_out(busyness: Busyness) -> BusynessOut:
                        wait_high_minutes=h.wait_high_minutes, days=h.days) for h in busyness.hours],
         live=state_out(busyness.live, busyness.stale),
     )
+
+
+def ticket_out(ticket: Ticket) -> QueueTicketOut:
+    return QueueTicketOut(order_id=ticket.order_id, merchant_id=ticket.merchant_id, party_id=ticket.party_id,
+                          ticket=ticket.ticket, size=ticket.size, position=ticket.position,
+                          status=ticket.status)  # type: ignore[arg-type]

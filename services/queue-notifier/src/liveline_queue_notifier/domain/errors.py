@@ -50,3 +50,24 @@ class NotificationNotFound(QueueError):
 
 class OrderNotFound(QueueError):
     """No pushes are known for this order of the caller's (another user's is not told apart)."""
+
+
+class AlreadyJoined(QueueError):
+    """The order had a ticket already (one per order), whose record the waitlist no longer keeps."""
+
+    def __init__(self, ticket: str) -> None:
+        super().__init__(f"the order had ticket {ticket} and cannot join again")
+        self.ticket = ticket
+
+
+class OutsideLeadWindow(QueueError):
+    """Joining from a push is open from the lead time before one of the order's chosen slots
+    until that slot ends; now is outside every such window (or no slot is chosen)."""
+
+
+class OrderClosed(QueueError):
+    """The order was redeemed or refunded: its voucher cannot join a queue any more."""
+
+
+class TicketNotFound(QueueError):
+    """The caller's order has no ticket in a waitlist (another user's is not told apart)."""

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .errors import InvalidParty, PartyAlreadyLeft, PartyNotFound
+from .errors import AlreadyJoined, InvalidParty, PartyAlreadyLeft, PartyNotFound
 from .estimate import RECENT_SEATINGS_KEPT, RECENT_WINDOW, Seated, Waiting, WaitEstimate, estimate_wait
 
 MAX_PARTY_SIZE = 20
@@ -22,6 +22,8 @@ BANDS = (("1-2", 1, 2, "A"), ("3-4", 3, 4, "B"), ("5+", 5, MAX_PARTY_SIZE, "C"))
 LEFT_KEPT = 200
 WAITING, CALLED = "waiting", "called"
 OUTCOMES = ("seated", "no_show", "cancelled")
+# How long a remote party's ticket is remembered after it left (what its buyer's app reads).
+REMOTE_KEPT = timedelta(days=7)
 
 
 def band_of(size: int) -> tuple[str, str]:
@@ -44,6 +46,20 @@ class Party:
 
 
 @dataclass(frozen=True)
+class RemoteJoin:
+    """A party that joined from a push for an order: what its buyer reads and is told, kept
+    after it leaves (with the outcome) so the order gets one ticket and its status stays known."""
+
+    order_id: str
+    user_id: str
+    party_id: str
+    ticket: str
+    size: int
+    joined_at: datetime
+    outcome: str | None = None  # seated | no_show | cancelled, once it left
+
+
+@dataclass(frozen=True)
 class LiveQueue:
     merchant_id: str
     timezone: str
@@ -54,6 +70,7 @@ class LiveQueue:
     recent: tuple[Seated, ...] = ()  # the latest seatings, for the estimate
     no_shows: tuple[datetime, ...] = ()  # when parties were marked no-show, over the same window
     left: dict[str, tuple[str, str]] = field(default_factory=dict)  # party id -> (ticket, outcome)
+    remote: dict[str, RemoteJoin] = field(default_factory=dict)  # order id -> its party, joined from a push
     version: int = 0
 
     @property
@@ -93,6 +110,51 @@ def add_party(queue: LiveQueue, party_id: str, size: int, now: datetime, *, name
     return replace(queue, counters={**queue.counters, letter: number}, parties=(*queue.parties, party)), party
 
 
+def add_remote_party(queue: LiveQueue, order_id: str, user_id: str, party_id: str, size: int,
+                     now: datetime) -> tuple[LiveQueue, Party]:
+    """An order's buyer joins from a push: a party of the voucher's size, marked remote, with the
+    same ticket rules as a walk-in. One party per order (AlreadyJoined for a second)."""
+    if order_id in queue.remote:
+        raise AlreadyJoined(queue.remote[order_id].ticket)
+    queue, party = add_party(queue, party_id, size, now, remote=True, order_id=order_id)
+    record = RemoteJoin(order_id, user_id, party_id, party.ticket, size, now)
+    kept = {o: r for o, r in queue.remote.items() if r.outcome is None or now - r.joined_at <= REMOTE_KEPT}
+    return replace(queue, remote={**kept, order_id: record}), party
+
+
+def position(queue: LiveQueue, party: Party) -> int:
+    """Where a waiting party stands among those its tables go to (its band): 1 is next; 0 once
+    it is called. Parties called before it are being seated and are not ahead of it any more."""
+    if party.status == CALLED:
+        return 0
+    band, _ = band_of(party.size)
+    ahead = 0
+    for other in queue.parties:
+        if other.party_id == party.party_id:
+            break
+        if other.status == WAITING and band_of(other.size)[0] == band:
+            ahead += 1
+    return ahead + 1
+
+
+@dataclass(frozen=True)
+class TicketState:
+    record: RemoteJoin
+    status: str  # waiting | called | seated | no_show | cancelled
+    position: int  # 1 is next; 0 once called or gone
+
+
+def ticket_state(queue: LiveQueue, order_id: str) -> TicketState | None:
+    """Where the order's party stands in this waitlist; None if the order never joined it."""
+    record = queue.remote.get(order_id)
+    if record is None:
+        return None
+    party = next((p for p in queue.parties if p.party_id == record.party_id), None)
+    if party is None:
+        return TicketState(record, record.outcome or queue.left.get(record.party_id, ("", "cancelled"))[1], 0)
+    return TicketState(record, party.status, position(queue, party))
+
+
 def call(queue: LiveQueue, party_id: str, now: datetime) -> LiveQueue:
     """The host calls the party (again, if it was called before): its ticket is the one called now."""
     party = queue.party(party_id)
@@ -112,8 +174,11 @@ def leave(queue: LiveQueue, party_id: str, outcome: str, now: datetime) -> LiveQ
                        if now - s.seated_at <= RECENT_WINDOW)[-RECENT_SEATINGS_KEPT:]
     no_shows = tuple(at for at in (*queue.no_shows, *((now,) if outcome == "no_show" else ())) if now - at <= RECENT_WINDOW)
     left = dict(list({**queue.left, party_id: (party.ticket, outcome)}.items())[-LEFT_KEPT:])
+    remote = queue.remote
+    if party.order_id is not None and party.order_id in remote:
+        remote = {**remote, party.order_id: replace(remote[party.order_id], outcome=outcome)}
     return replace(queue, parties=tuple(p for p in queue.parties if p.party_id != party_id), recent=recent, left=left,
-                   no_shows=no_shows)
+                   no_shows=no_shows, remote=remote)
 
 
 def _rolled_over(queue: LiveQueue, now: datetime) -> LiveQueue:

@@ -23,6 +23,10 @@ class MerchantDirectory(Protocol):
     async def timezone(self, merchant_id: str) -> str | None: ...
 
 
+class OrderDirectory(Protocol):
+    async def order(self, order_id: str, caller: Caller) -> dict[str, Any] | None: ...
+
+
 class Publisher(Protocol):
     async def publish(self, topic: str, messages: Sequence[Message]) -> None: ...
 
@@ -37,6 +41,8 @@ class Dependencies:
     inbox: InboxRepository
     publisher: Publisher
     clock: Clock
+    # The order service, asked for an order's status and quantity when its buyer joins a waitlist.
+    orders: OrderDirectory | None = None
     # Tells the outbox relay that a queue has events to publish (relay.notify).
     notify: Callable[[str, Any], None] = lambda collection, document_id: None
     # While parties wait, a QueueTick at least this often even without a change.

@@ -46,16 +46,17 @@ def _staff_only(caller: Caller | None, merchant_id: str) -> None:
 _LOCKS: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
-async def _change(merchant_id: str, deps: Dependencies, change: Callable[[LiveQueue], LiveQueue]) -> LiveQueue:
-    """Applies `change` to the merchant's queue and stores it with its QueueTick, retrying races."""
+async def change_waitlist(merchant_id: str, deps: Dependencies, change: Callable[[LiveQueue], LiveQueue]) -> LiveQueue:
+    """Applies `change` to the merchant's queue and stores it with its QueueTick, retrying races.
+    A `change` that returns the queue it was given changes nothing and stores nothing."""
     lock = _LOCKS.get(merchant_id)
     if lock is None:
         lock = _LOCKS[merchant_id] = asyncio.Lock()
     async with lock:
-        return await _change_once_free(merchant_id, deps, change)
+        return await _change_waitlist_once_free(merchant_id, deps, change)
 
 
-async def _change_once_free(merchant_id: str, deps: Dependencies, change: Callable[[LiveQueue], LiveQueue]) -> LiveQueue:
+async def _change_waitlist_once_free(merchant_id: str, deps: Dependencies, change: Callable[[LiveQueue], LiveQueue]) -> LiveQueue:
     for attempt in range(ATTEMPTS):
         if attempt:
             await asyncio.sleep(random.uniform(0, 0.02 * attempt))  # another replica changed it: step aside
@@ -64,6 +65,8 @@ async def _change_once_free(merchant_id: str, deps: Dependencies, change: Callab
         if queue is None:
             queue = waitlist.new_queue(merchant_id, await timezone_of(merchant_id, deps), now)
         changed = change(queue)
+        if changed is queue:  # nothing to change (a repeated request): no update, no tick
+            return changed
         if await deps.queues.save(changed, (queue_tick(changed, now),), now):
             deps.notify(LIVE_QUEUES, merchant_id)
             if bool(queue.parties) != bool(changed.parties):
@@ -84,7 +87,7 @@ async def add_party(merchant_id: str, command: AddParty, caller: Caller | None, 
         added[:] = [party]
         return changed
 
-    await _change(merchant_id, deps, add)
+    await change_waitlist(merchant_id, deps, add)
     log.info("party_added", merchant_id=merchant_id, ticket=added[0].ticket, size=command.size)
     return added[0]
 
@@ -98,7 +101,7 @@ async def change_party(merchant_id: str, party_id: str, action: str, caller: Cal
         now = deps.now()
         return waitlist.call(queue, party_id, now) if outcome is None else waitlist.leave(queue, party_id, outcome, now)
 
-    changed = await _change(merchant_id, deps, apply)
+    changed = await change_waitlist(merchant_id, deps, apply)
     log.info("party_changed", merchant_id=merchant_id, party_id=party_id, action=action)
     return changed
 
