@@ -6,7 +6,8 @@ grace 2 s): three browser contexts, the merchant's staff (Chinese, 375 px), a cu
 staff put a deal on sale → the customer finds it (live queue, busyness), registers → staff set
 visit times ending within two minutes and queue pushes every 5 s → the customer buys, sees the
 voucher (its QR scans to the code), chooses two slots → staff add, seat and call parties → each
-push shows the counts of its moment in the customer's page → meanwhile an admin creates a
+push shows the counts of its moment in the customer's page → the customer joins the line from
+the page and hears when staff call the ticket → meanwhile an admin creates a
 merchant and its staff account → both slots pass unredeemed: the re-offer shows and the customer
 picks a new time → staff redeem → the customer is asked for a video and uploads a generated clip
 over a connection that drops once → the edited clip plays on the deal page for the anonymous
@@ -287,6 +288,19 @@ def test_buy_choose_queue_pushes_miss_reoffer_redeem_video_in_three_browsers(
         expect(customer.locator("[data-testid=push-feed] li", has_text=calling).first).to_be_visible(timeout=30_000)
         expect(customer.locator("[data-testid=live-queue]")).to_contain_text(calling)
         story.shot(customer, "customer-pushes-seated-and-called")
+
+        # -- From the push, the customer joins the line; staff call the ticket; the page says so.
+        ticket_card = customer.locator("[data-testid=ticket]")
+        ticket_card.get_by_role("button", name=say(dictionaries, "en", "ticket.join")).click()
+        place = ticket_card.locator("p.big")
+        expect(place).to_have_attribute("data-status", "waiting")
+        remote_ticket = place.get_attribute("data-ticket")
+        expect(place).to_have_text(say(dictionaries, "en", "ticket.position", ticket=remote_ticket,
+                                       position=place.get_attribute("data-position")))
+        remote_party = staff.locator(f"tr[data-ticket='{remote_ticket}']")
+        remote_party.get_by_role("button", name=f"叫号 {remote_ticket}").click()
+        expect(place).to_have_text(say(dictionaries, "en", "ticket.called", ticket=remote_ticket), timeout=30_000)
+        story.shot(customer, "customer-joined-and-called")
 
         # -- While the slots run out: every other form refuses bad input readably, in both languages.
         bad_input_in_both_languages(customer, dictionaries, [

@@ -224,7 +224,7 @@ async function viewOrder(main, orderId, part) {
       const text = ticket.status === "waiting" ? t("ticket.position", { ticket: ticket.ticket, position: ticket.position })
         : ticket.status === "called" ? t("ticket.called", { ticket: ticket.ticket })
           : t("ticket.status", { ticket: ticket.ticket, status: ticket.status });
-      parts.push(h("p.big", { text, dataset: { status: ticket.status, position: ticket.position } }));
+      parts.push(h("p.big", { text, dataset: { status: ticket.status, position: ticket.position, ticket: ticket.ticket } }));
       if (ticket.status === "waiting" || ticket.status === "called") {
         parts.push(h("button.secondary", { type: "button", text: t("ticket.cancel"), onclick: async () => {
           try { await api("DELETE", `/v1/orders/${orderId}/queue-ticket`); drawTicket(); } catch (error) { put(say, errorBox(error)); }
@@ -232,7 +232,7 @@ async function viewOrder(main, orderId, part) {
       }
     } else {
       parts.push(h("button", { type: "button", text: t("ticket.join"), onclick: async () => {
-        try { await api("POST", `/v1/orders/${orderId}/queue-ticket`, { body: {} }); drawTicket(); } catch (error) {
+        try { await api("POST", `/v1/orders/${orderId}/queue-ticket`); drawTicket(); } catch (error) {
           put(say, errorBox(error));
         }
       } }));
