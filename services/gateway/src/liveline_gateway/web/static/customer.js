@@ -219,8 +219,9 @@ async function viewOrder(main, orderId, part) {
     if (draw !== ticketDraws) return;
     ticketCard.hidden = !ticket && !inWindow;
     const say = h("div", { "aria-live": "polite" });
-    const parts = [h("h2", { id: "ticket-h", text: t("ticket.join") })];
-    if (ticket && ticket.status !== "cancelled") {
+    const joined = ticket && ticket.status !== "cancelled";
+    const parts = [h("h2", { id: "ticket-h", text: joined ? t("ticket.title") : t("ticket.join") })];
+    if (joined) {
       const text = ticket.status === "waiting" ? t("ticket.position", { ticket: ticket.ticket, position: ticket.position })
         : ticket.status === "called" ? t("ticket.called", { ticket: ticket.ticket })
           : t("ticket.status", { ticket: ticket.ticket, status: ticket.status });
