@@ -25,8 +25,10 @@ ARTIFACTS = TEST_STATE / "artifacts" / "e2e"
 expect.set_options(timeout=20_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Per module, not per session: while Playwright's synchronous API is open its event loop
+    # runs in this thread, and pytest-asyncio cannot run the async tests that follow.
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
