@@ -73,9 +73,12 @@ max-steps = 8
 # - a slot policy: its meal periods must not overlap and each must start before it ends, and its
 #   time zone must be one the server knows;
 # - a choice of slots: each slot id must be one of the order's current offer (422 slot-not-offered);
-# - a walk-in party: its name must not be only spaces (422 invalid-party).
+# - a walk-in party: its name must not be only spaces (422 invalid-party);
+# - a browser's push subscription: its p256dh key must be a point on the P-256 curve (422
+#   invalid-push-subscription).
 [[operations]]
-include-operation-id = ["create_deal", "change_deal", "create_merchant", "place_order", "put_slot_policy", "choose_slots", "add_party"]
+include-operation-id = ["create_deal", "change_deal", "create_merchant", "place_order", "put_slot_policy", "choose_slots", "add_party",
+                        "post_push_subscription"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
 
 # Half the time, the ids of a world this test made (below), so that answers other than 404

@@ -30,6 +30,7 @@ CONSUMER_GROUPS = {
         ("queue-notifier-slots", "liveline.slots.v1"),
         ("queue-notifier-ticks", "liveline.queue-ticks.v1"),
         ("queue-notifier-videos", "liveline.videos.v1"),
+        ("queue-notifier-webpush", "liveline.notifications.v1"),
     },
     # As services/slots/src/liveline_slots/consumers.py registers them.
     "slots": {("slots", "liveline.orders.v1"), ("slots-missed", "liveline.slots.v1"),
@@ -97,7 +98,7 @@ def test_settings_use_the_services_own_prefix_and_secrets_come_only_from_secret_
         main = container(deployment)
         for variable in main["env"]:
             assert variable["name"].startswith(prefix), (name, variable["name"])
-            if any(word in variable["name"] for word in ("SECRET", "PASSWORD", "TOKEN", "MONGO_URL", "ACCESS_KEY", "SIGNING_KEY")):
+            if any(word in variable["name"] for word in ("SECRET", "PASSWORD", "TOKEN", "MONGO_URL", "ACCESS_KEY", "SIGNING_KEY", "PRIVATE_KEY")):
                 assert "secretKeyRef" in variable.get("valueFrom", {}), (name, variable["name"])
         assert all(source["prefix"] == prefix for source in main["envFrom"])
         values = {v["name"]: v.get("value") for v in main["env"]}

@@ -52,7 +52,8 @@ def run(state_dir: Path, gateway_port: int) -> int:
     print(f"servers ready in {stack.started_in:.1f} s; starting the services ...", flush=True)
     try:
         services = start_services(
-            endpoints, state_dir / "logs", ports={"gateway": gateway_port}, internal_token=internal_token(state_dir)
+            endpoints, state_dir / "logs", ports={"gateway": gateway_port}, internal_token=internal_token(state_dir),
+            state_dir=state_dir,
         )
     except StartError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from .processes import ManagedProcess, StartError, free_port, wait_until
 from .stack import Endpoints, env_prefix
 
@@ -34,6 +37,27 @@ def get_json(url: str, timeout: float = 2.0) -> tuple[int, dict]:
 def new_internal_token() -> str:
     """The token the gateway shows the internal services; one per run, never a fixed default."""
     return secrets.token_urlsafe(32)
+
+
+VAPID_KEY_FILE = "vapid-private-key.pem"
+VAPID_SUBJECT = "mailto:webpush@liveline.dev"
+
+
+def web_push_env(state_dir: Path) -> dict[str, str]:
+    """The queue-notifier's VAPID key (Web Push), a P-256 key pair made once per state folder and
+    kept there (never in git): browsers subscribed with its public key stay valid across runs."""
+    path = state_dir / VAPID_KEY_FILE
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
+                file.write(pem)
+        except FileExistsError:
+            pass  # made meanwhile by another process of this state folder
+    prefix = env_prefix("queue-notifier")
+    return {f"{prefix}VAPID_PRIVATE_KEY": path.read_text(), f"{prefix}VAPID_SUBJECT": VAPID_SUBJECT}
 
 
 class ServiceProcess:
@@ -97,14 +121,15 @@ class ServiceProcess:
 
 def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int] | None = None,
                    environment: str = "development", internal_token: str | None = None,
-                   only: tuple[str, ...] = SERVICES,
+                   only: tuple[str, ...] = SERVICES, state_dir: Path | None = None,
                    settings: dict[str, dict[str, str]] | None = None) -> dict[str, ServiceProcess]:
     """Starts the services (all five unless `only` names some) and waits until each is ready.
 
-    They all get the same internal token (a new one unless given), and the gateway the
-    addresses of the services it calls, and each the `settings` (environment variables) given
-    for it by name. The gateway does not need them up to start: it
-    answers 503 upstream-unavailable for their routes until they are.
+    They all get the same internal token (a new one unless given), the gateway the addresses
+    of the services it calls, and each the `settings` (environment variables) given for it by
+    name. The gateway does not need them up to start: it answers 503 upstream-unavailable for
+    their routes until they are. The queue-notifier gets the VAPID key kept in `state_dir`
+    (default: the folder above `log_dir`).
     """
     token = internal_token or new_internal_token()
     ports = {name: (ports or {}).get(name) or free_port() for name in only}
@@ -118,6 +143,8 @@ def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int]
         }
         for caller, calls in callers.items()
     }
+    if "queue-notifier" in ports:
+        env_of["queue-notifier"] |= web_push_env(state_dir or log_dir.parent)
     processes = {
         name: ServiceProcess(
             name, endpoints, log_dir, port=ports[name], environment=environment, internal_token=token,

@@ -22,10 +22,22 @@ from .adapters.queues import COLLECTION as LIVE_QUEUES
 from .adapters.queues import QueuesRepository
 from .adapters.schedules import ORDERS as PUSH_ORDERS
 from .adapters.schedules import SchedulesRepository
+from .adapters.webpush import PushSubscriptionsRepository, WebPushSender
 from .adapters.zones import ZonesRepository
 from .api import build_router
 from .api.problems import install_queue_problems
 from .config import Settings
+from .handlers.webpush import WebPush
+
+
+def build_web_push(settings: Settings, db: AsyncDatabase) -> WebPush:
+    """Subscriptions always; a sender only with a VAPID key (a key that does not parse stops the start)."""
+    key = settings.vapid_private_key
+    sender = None if key is None or not key.get_secret_value().strip() else WebPushSender(
+        key.get_secret_value(), settings.vapid_subject, settings.web_push_timeout_s)
+    return WebPush(subscriptions=PushSubscriptionsRepository(db, settings.mongo_timeout_s), sender=sender,
+                   production=settings.environment == "production",
+                   queue_ttl=timedelta(seconds=settings.web_push_queue_ttl_s))
 
 
 def build_dependencies(settings: Settings, db: AsyncDatabase, merchants: handlers.dependencies.MerchantDirectory,
@@ -49,6 +61,7 @@ def build_dependencies(settings: Settings, db: AsyncDatabase, merchants: handler
         batch_lease=timedelta(seconds=settings.bucket_lease_s),
         late_after=timedelta(seconds=settings.late_after_s),
         missed_grace=timedelta(seconds=settings.missed_grace_s),
+        web_push=build_web_push(settings, db),
     )
 
 
@@ -68,6 +81,8 @@ def build_app(settings: Settings) -> FastAPI:
                                       settings.kafka_request_timeout_s)
     runtime.on_shutdown.append(publisher.close)
     deps = build_dependencies(settings, runtime.db, merchants, publisher, clock=runtime.clock, orders=orders)
+    if deps.web_push is not None and isinstance(deps.web_push.sender, WebPushSender):
+        runtime.on_shutdown.append(deps.web_push.sender.close)
     deps.notify = runtime.use_outbox([LIVE_QUEUES, PUSH_ORDERS]).notify
     consumers.register(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
     runtime.use_maintenance(ensure_indexes=ensure_indexes, job=lambda: handlers.heartbeat(deps),

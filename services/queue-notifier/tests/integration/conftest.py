@@ -10,7 +10,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from liveline_devstack.pytest_plugin import TEST_STATE, database
-from liveline_devstack.services import ServiceProcess
+from liveline_devstack.services import ServiceProcess, web_push_env
 from tests.queue_support import INTERNAL_TOKEN
 from tests.random_refs import database_name, suffix
 
@@ -33,8 +33,8 @@ def queue_database() -> str:
 def queue_process(stack_endpoints, order: ServiceProcess, database: str, name: str, group_prefix: str,
                   **env: str) -> ServiceProcess:
     """A queue-notifier on `database` with consumer groups of its own, a 2 s heartbeat, pushes
-    marked late 1 s after their moment, and a 3 s bucket lease (so a killed instance's lease
-    lapses quickly)."""
+    marked late 1 s after their moment, a 3 s bucket lease (so a killed instance's lease
+    lapses quickly) and the test session's VAPID key (Web Push)."""
     return ServiceProcess(
         "queue-notifier", stack_endpoints, TEST_STATE / "queue-tests" / name, environment="test",
         internal_token=INTERNAL_TOKEN,
@@ -43,7 +43,7 @@ def queue_process(stack_endpoints, order: ServiceProcess, database: str, name: s
             "LIVELINE_QUEUE_NOTIFIER_CONSUMER_GROUP_PREFIX": group_prefix,
             "LIVELINE_QUEUE_NOTIFIER_HEARTBEAT_INTERVAL_S": "2", "LIVELINE_QUEUE_NOTIFIER_HEARTBEAT_CHECK_S": "0.5",
             "LIVELINE_QUEUE_NOTIFIER_LATE_AFTER_S": "1", "LIVELINE_QUEUE_NOTIFIER_BUCKET_LEASE_S": "3",
-            "LIVELINE_QUEUE_NOTIFIER_MISSED_GRACE_S": "2", **env,
+            "LIVELINE_QUEUE_NOTIFIER_MISSED_GRACE_S": "2", **web_push_env(TEST_STATE), **env,
         },
     )
 

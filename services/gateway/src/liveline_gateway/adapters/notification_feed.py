@@ -37,11 +37,8 @@ class Subscription:
         except asyncio.QueueFull:
             self.overflowed = True
 
-    async def next(self, timeout_s: float) -> NotificationCreated | None:
-        try:
-            return await asyncio.wait_for(self._queue.get(), timeout_s)
-        except TimeoutError:
-            return None
+    async def next(self) -> NotificationCreated:
+        return await self._queue.get()
 
     def drain(self) -> None:
         """Forgets what is queued (the stream re-reads it from the inbox) and starts afresh."""

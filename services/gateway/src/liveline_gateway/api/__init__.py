@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from .routes import accounts, admin, catalog, orders, pushes, queues, sessions, slots, stream, tickets, videos
+from .routes import accounts, admin, catalog, orders, pushes, queues, sessions, slots, stream, tickets, videos, webpush
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -14,5 +14,5 @@ def _operation_id(route: APIRoute) -> str:
 
 
 router = APIRouter(prefix="/v1", generate_unique_id_function=_operation_id)
-for routes in (accounts, sessions, admin, catalog, orders, slots, queues, tickets, pushes, stream, videos):
+for routes in (accounts, sessions, admin, catalog, orders, slots, queues, tickets, pushes, stream, videos, webpush):
     router.include_router(routes.router)

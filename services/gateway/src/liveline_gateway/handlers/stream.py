@@ -5,13 +5,15 @@ queue-notifier's inbox everything numbered after the client's `Last-Event-ID`, t
 feed. Whatever was published before the inbox read is in it; whatever after, the feed brings;
 what both bring (the same number) is sent once. Each event's id is its sequence number, so a
 client that reconnects — to this replica or another — resumes exactly after what it last got,
-in order. A stream that falls behind the feed reads what it missed from the inbox again.
+in order. A stream that falls behind the feed reads what it missed from the inbox again. A
+stream opened without `Last-Event-ID` starts from now and reads nothing on opening.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator
 from typing import Any
 
 from liveline_shared.callers import Caller
@@ -22,8 +24,6 @@ from ..adapters.notification_feed import Subscription
 from ..adapters.upstream import UpstreamClient
 
 BACKLOG_PAGE = 500
-# How often the generator looks up from the feed to see whether the client went away.
-POLL_S = 1.0
 
 
 class BacklogRefused(Exception):
@@ -80,27 +80,40 @@ def sse(notification: dict[str, Any]) -> dict[str, str]:
 
 
 async def stream(caller: Caller, subscription: Subscription, resume: Resume, first: list[dict[str, Any]],
-                 queues: UpstreamClient, disconnected: Callable[[], Awaitable[bool]]) -> AsyncIterator[dict[str, str]]:
-    """The events of an open stream: `first` (the backlog read on opening), then the feed."""
-    pending = first
+                 queues: UpstreamClient) -> AsyncIterator[dict[str, str]]:
+    """The events of an open stream: `first` (the backlog read on opening), then the feed. It
+    waits on the feed without waking (a client that goes away is noticed by sse-starlette, which
+    cancels this generator)."""
+    for notification in first:
+        if resume.fresh(notification["seq"], notification["notification_id"]):
+            resume.sent(notification["seq"], notification["notification_id"])
+            yield sse(notification)
     while True:
-        for notification in pending:
-            if resume.fresh(notification["seq"], notification["notification_id"]):
-                resume.sent(notification["seq"], notification["notification_id"])
-                yield sse(notification)
-        pending = []
         if subscription.overflowed:
             subscription.drain()
-            pending = await backlog(caller, resume.last - 1 if resume.sent_at_last else resume.last, queues)
+            if resume.last == 0 and not resume.sent_at_last:
+                resume.last = await newest_number(caller, queues)  # a stream "from now" that fell behind at once
+            after = resume.last - 1 if resume.sent_at_last else resume.last
+            for notification in await backlog(caller, after, queues):
+                if resume.fresh(notification["seq"], notification["notification_id"]):
+                    resume.sent(notification["seq"], notification["notification_id"])
+                    yield sse(notification)
             continue
-        event = await subscription.next(POLL_S)
-        if event is None:
-            if await disconnected():
-                return
-            continue
-        if event.seq is not None:
-            pending = [_as_seen(event)]
+        event = await subscription.next()
+        if event.seq is not None and resume.fresh(event.seq, event.notification_id):
+            resume.sent(event.seq, event.notification_id)
+            yield {"event": "notification", "id": str(event.seq), "data": _as_seen(event)}
 
 
-def _as_seen(event: NotificationCreated) -> dict[str, Any]:
-    return notification_out(event, read=False).model_dump(mode="json")
+# An event is shown the same way to every stream of its user: rendered once.
+_RENDERED: OrderedDict[str, str] = OrderedDict()
+_RENDERED_KEPT = 4096
+
+
+def _as_seen(event: NotificationCreated) -> str:
+    key = str(event.event_id)
+    if key not in _RENDERED:
+        _RENDERED[key] = notification_out(event, read=False).model_dump_json()
+        if len(_RENDERED) > _RENDERED_KEPT:
+            _RENDERED.popitem(last=False)
+    return _RENDERED[key]

@@ -10,8 +10,8 @@ from fastapi import APIRouter
 
 from liveline_shared.api_dependencies import internal_api
 
-from .routes import inbox, push_policy, queues, tickets
+from .routes import inbox, push_policy, queues, tickets, webpush
 
 
 def build_router(internal_token: str) -> APIRouter:
-    return internal_api(internal_token, [queues.router, push_policy.router, inbox.router, tickets.router])
+    return internal_api(internal_token, [queues.router, push_policy.router, inbox.router, tickets.router, webpush.router])

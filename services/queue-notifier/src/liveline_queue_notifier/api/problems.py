@@ -23,6 +23,9 @@ _PROBLEMS: dict[type[errors.QueueError], tuple[int, str, str]] = {
     errors.AlreadyJoined: (409, "already-joined", "The order has had its ticket"),
     errors.OutsideLeadWindow: (409, "outside-lead-window", "The line is not open to this order now"),
     errors.OrderClosed: (409, "order-closed", "The order was redeemed or refunded"),
+    errors.InvalidPushSubscription: (422, "invalid-push-subscription", "The push subscription is not valid"),
+    errors.PushSubscriptionNotFound: (404, "push-subscription-not-found", "No such push subscription"),
+    errors.WebPushUnavailable: (503, "web-push-unavailable", "Web Push is not available"),
 }
 
 
@@ -30,7 +33,7 @@ def problem_for(error: errors.QueueError) -> Problem:
     status, slug, title = next(_PROBLEMS[cls] for cls in type(error).__mro__ if cls in _PROBLEMS)
     headers = dict(TRY_AGAIN) if isinstance(error, errors.QueueBusy) else None
     quiet = isinstance(error, errors.MerchantNotFound | errors.PartyNotFound | errors.NotificationNotFound
-                       | errors.OrderNotFound | errors.TicketNotFound)
+                       | errors.OrderNotFound | errors.TicketNotFound | errors.PushSubscriptionNotFound)
     extensions = {"ticket": error.ticket} if isinstance(error, errors.AlreadyJoined) else {}
     return Problem(status, slug, title, "" if quiet else str(error), headers=headers, **extensions)
 

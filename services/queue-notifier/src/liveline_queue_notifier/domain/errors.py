@@ -71,3 +71,15 @@ class OrderClosed(QueueError):
 
 class TicketNotFound(QueueError):
     """The caller's order has no ticket in a waitlist (another user's is not told apart)."""
+
+
+class InvalidPushSubscription(QueueError):
+    """A browser's push subscription is not one the notifier will post to."""
+
+
+class PushSubscriptionNotFound(QueueError):
+    """No such push subscription of the caller's (another user's is not told apart)."""
+
+
+class WebPushUnavailable(QueueError):
+    """Web Push is not configured here (no VAPID key)."""

@@ -12,11 +12,12 @@ from .scheduler import run_due
 from .subscriptions import mute_order, push_policy_of, set_push_policy, stop_pushes, subscribe_choice
 from .tickets import Ticket, cancel_ticket, close_ticket, join_queue, tell_positions, ticket_of
 from .waitlist import AddParty, add_party, change_party, waitlist_of
+from .webpush import push_notification
 
 __all__ = [
     "AddParty", "Dependencies", "InboxPage", "Ticket", "add_party", "busyness_of", "cancel_ticket", "change_party",
     "close_ticket", "heartbeat", "inbox_of", "join_queue", "live_state_of", "mark_read", "mute_order",
-    "notifications_after", "push_policy_of", "push_reoffer", "push_video_outcome", "record_external_tick",
-    "record_tick_history", "run_due", "set_push_policy", "stop_pushes", "subscribe_choice", "tell_positions",
-    "ticket_of", "waitlist_of",
+    "notifications_after", "push_notification", "push_policy_of", "push_reoffer", "push_video_outcome",
+    "record_external_tick", "record_tick_history", "run_due", "set_push_policy", "stop_pushes", "subscribe_choice",
+    "tell_positions", "ticket_of", "waitlist_of",
 ]

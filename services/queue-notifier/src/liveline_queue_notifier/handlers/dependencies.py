@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
@@ -17,6 +17,9 @@ from ..adapters.publisher import Message
 from ..adapters.queues import QueuesRepository
 from ..adapters.schedules import SchedulesRepository
 from ..adapters.zones import ZonesRepository
+
+if TYPE_CHECKING:
+    from .webpush import WebPush
 
 
 class MerchantDirectory(Protocol):
@@ -60,6 +63,8 @@ class Dependencies:
     late_after: timedelta = timedelta(seconds=5)
     # A user's last chosen slot ends, and this long after it without a redemption, it is missed.
     missed_grace: timedelta = timedelta(minutes=15)
+    # Browsers' push subscriptions and the sender (handlers/webpush.py); set by bootstrap.py.
+    web_push: WebPush | None = None
 
     def now(self) -> datetime:
         return to_millis(self.clock.now())

@@ -37,6 +37,8 @@ async def notification_stream(
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", pattern=r"^[0-9]{1,18}$",
                                                 description="The id of the last event received")] = None,
 ) -> Response:
+    if caller.is_admin or caller.role == "staff":
+        raise Problem(403, "forbidden", "Not allowed", "Only a buyer has notifications.")
     feed = request.app.state.notification_feed
     if not await feed.wait_ready(request.app.state.stream_ready_wait_s):
         raise Problem(503, "stream-unavailable", "Live notifications are not available right now",
@@ -44,13 +46,9 @@ async def notification_stream(
                       headers={"Retry-After": "2"})
     subscription = feed.subscribe(caller.account_id)  # before the inbox read: nothing falls in between
     try:
-        if last_event_id is None:
-            # A new stream starts from now: after the newest notification there is.
-            resume = streams.Resume(await streams.newest_number(caller, queues))
-            first: list[dict] = []
-        else:
-            resume = streams.Resume(int(last_event_id))
-            first = await streams.backlog(caller, resume.last, queues)
+        # Without Last-Event-ID the stream starts from now: nothing to read first.
+        resume = streams.Resume(int(last_event_id or 0))
+        first = await streams.backlog(caller, resume.last, queues) if last_event_id is not None else []
     except BaseException as error:
         feed.unsubscribe(subscription)
         if isinstance(error, streams.BacklogRefused):
@@ -59,7 +57,7 @@ async def notification_stream(
 
     async def events():  # noqa: ANN202 - sse-starlette's async iterator
         try:
-            async for event in streams.stream(caller, subscription, resume, first, queues, request.is_disconnected):
+            async for event in streams.stream(caller, subscription, resume, first, queues):
                 yield event
         finally:
             feed.unsubscribe(subscription)
