@@ -30,6 +30,8 @@ install_debian_packages() {
   command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
   # The CJK-capable font the media service burns its overlay with (merchant names in Chinese).
   dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || missing+=(fonts-wqy-zenhei)
+  # The browser the end-to-end tests drive (tests/e2e, Playwright pointed at /usr/bin/chromium).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return
   command -v apt-get >/dev/null 2>&1 || die "${missing[*]} missing and apt-get is not available: install ${missing[*]} yourself."
   local sudo=""

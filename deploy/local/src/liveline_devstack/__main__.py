@@ -73,7 +73,8 @@ def run(state_dir: Path, gateway_port: int) -> int:
     print(f"  kafka           {endpoints.kafka_bootstrap_servers}")
     print(f"  mongo (wire)    {endpoints.mongo_url}")
     print(f"  minio (S3)      http://{endpoints.minio_endpoint}")
-    print(f"\nGateway: {services['gateway'].url}   (API docs: {services['gateway'].url}/docs)")
+    print(f"\nGateway: {services['gateway'].url}   (web client: {services['gateway'].url}/, "
+          f"API docs: {services['gateway'].url}/docs)")
     print(describe(demo))
 
     supervisor = Supervisor(status_path=state_dir / STATUS_FILE)

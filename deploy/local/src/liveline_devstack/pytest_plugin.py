@@ -44,8 +44,14 @@ def stack_endpoints() -> Iterator[Endpoints]:
 
 @pytest.fixture(scope="session")
 def services(stack_endpoints: Endpoints) -> Iterator[dict[str, ServiceProcess]]:
-    """All five services, started once per session against the session's servers."""
-    processes = start_services(stack_endpoints, TEST_STATE / "services", environment="test")
+    """All five services, started once per session against the session's servers.
+
+    The queue-notifier sends the missed-slot re-offer 2 s after the last chosen slot ends (not
+    15 min), so that a test can let a slot pass (tests/e2e); the slots other tests choose end
+    hours after the session.
+    """
+    processes = start_services(stack_endpoints, TEST_STATE / "services", environment="test",
+                               settings={"queue-notifier": {"LIVELINE_QUEUE_NOTIFIER_MISSED_GRACE_S": "2"}})
     try:
         yield processes
     finally:

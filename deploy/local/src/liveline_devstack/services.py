@@ -121,13 +121,15 @@ class ServiceProcess:
 
 def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int] | None = None,
                    environment: str = "development", internal_token: str | None = None,
-                   only: tuple[str, ...] = SERVICES, state_dir: Path | None = None) -> dict[str, ServiceProcess]:
+                   only: tuple[str, ...] = SERVICES, state_dir: Path | None = None,
+                   settings: dict[str, dict[str, str]] | None = None) -> dict[str, ServiceProcess]:
     """Starts the services (all five unless `only` names some) and waits until each is ready.
 
-    They all get the same internal token (a new one unless given), and the gateway the
-    addresses of the services it calls. The gateway does not need them up to start: it
-    answers 503 upstream-unavailable for their routes until they are. The queue-notifier gets
-    the VAPID key kept in `state_dir` (default: the folder above `log_dir`).
+    They all get the same internal token (a new one unless given), the gateway the addresses
+    of the services it calls, and each the `settings` (environment variables) given for it by
+    name. The gateway does not need them up to start: it answers 503 upstream-unavailable for
+    their routes until they are. The queue-notifier gets the VAPID key kept in `state_dir`
+    (default: the folder above `log_dir`).
     """
     token = internal_token or new_internal_token()
     ports = {name: (ports or {}).get(name) or free_port() for name in only}
@@ -146,7 +148,7 @@ def start_services(endpoints: Endpoints, log_dir: Path, *, ports: dict[str, int]
     processes = {
         name: ServiceProcess(
             name, endpoints, log_dir, port=ports[name], environment=environment, internal_token=token,
-            extra_env=env_of.get(name),
+            extra_env={**env_of.get(name, {}), **(settings or {}).get(name, {})},
         )
         for name in only
     }

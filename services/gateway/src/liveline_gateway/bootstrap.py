@@ -22,6 +22,7 @@ from .api.openapi import customize_openapi
 from .api.problems import install_gateway_problems
 from .config import Settings
 from .handlers.accounts import Accounts, AttemptLimits
+from .web import install_web
 
 
 def build_accounts(
@@ -118,9 +119,11 @@ def build_app(settings: Settings) -> FastAPI:
     feed = NotificationFeed(settings.kafka_bootstrap_servers, "liveline-gateway-notification-feed")
     runtime.on_startup.append(feed.start)
     runtime.on_shutdown.append(feed.stop)
-    app = create_app(runtime, routers=[api.router], version="1")
+    # /docs is the offline one of install_web; no /redoc (it would load from a CDN).
+    app = create_app(runtime, routers=[api.router], version="1", docs_url=None, redoc_url=None)
     install_gateway_problems(app)
     customize_openapi(app)
+    install_web(app)
     app.state.accounts = accounts
     app.state.upstreams = upstreams
     app.state.offer_wait_s = settings.offer_wait_s
