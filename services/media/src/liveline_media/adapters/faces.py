@@ -215,6 +215,11 @@ class FaceScanner:
             if process.poll() is None:
                 process.kill()
             process.wait()
+            while reader.is_alive():  # let a reader blocked on a full queue finish
+                try:
+                    frames.get(timeout=0.1)
+                except queue.Empty:
+                    pass
             reader.join(timeout=5)
         if process.returncode != 0:
             message = b"".join(stderr).decode(errors="replace")[-1000:]
