@@ -158,8 +158,10 @@ class FaceScanner:
         every = f"fps=1/{self.interval_s:g}:round=near" if self.interval_s > 0 else "null"
         return [
             self.binary, "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", str(self.threads),
-            # Decoding without the deblocking filter is faster; at this size it changes nothing.
-            "-skip_loop_filter", "all",
+            # Decoding without the deblocking filter, and without the frames no other frame refers
+            # to (no side effect on the others), costs about a third less; for a face at this size
+            # neither changes anything, and a sample moves by a frame or two at most.
+            "-skip_loop_filter", "all", "-skip_frame", "noref",
             "-ss", f"{window.start_s:.3f}", "-t", f"{window.length_s:.3f}", "-i", str(source),
             "-an", "-sn", "-dn", "-vf", f"{every},scale={width}:{height}:flags=area,format=gray",
             "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1",
