@@ -54,3 +54,12 @@ class Settings(ServiceSettings):
     x264_preset: str = "veryfast"
     overlay_font: Path = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
     scratch_dir: Path | None = None
+
+    # Face blur (docs/face-blur.md): faces are looked for every FACE_SAMPLE_INTERVAL_S seconds in
+    # frames scaled to FACE_DETECT_LONG_SIDE pixels; a face smaller than FACE_MIN_SIZE pixels at
+    # that size is not found. FACE_CASCADE_DIR: where the Haar cascades are (default: the ones
+    # in the opencv-python-headless wheel).
+    face_sample_interval_s: float = Field(default=0.5, gt=0, le=2)
+    face_detect_long_side: int = Field(default=480, ge=160, le=1280)
+    face_min_size: int = Field(default=20, ge=12)
+    face_cascade_dir: Path | None = None

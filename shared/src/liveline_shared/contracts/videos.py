@@ -39,6 +39,12 @@ class NewVideoUpload(_Input):
         default=False,
         description="Replace the order's published video: it stays shown until this one is published, then goes.",
     )
+    keep_faces: bool = Field(
+        default=False,
+        description="Every face in the clip is blurred unless this is true. We cannot tell which face is yours, "
+        "so true keeps ALL faces unblurred, yours and anyone else's: choose it only if everyone who can be "
+        "seen agreed. The choice is recorded on the video and shown to the merchant's staff.",
+    )
 
     @property
     def trim_end_s(self) -> float | None:
@@ -89,6 +95,13 @@ class VideoOut(BaseModel):
     hidden: bool = False
     hidden_reason: str | None = Field(default=None, description="Shown to the uploader, staff and admins only.")
     rejection: Rejection | None = None
+    keep_faces: bool = Field(default=False, description="The uploader asked to keep every face unblurred.")
+    faces_blurred: bool | None = Field(
+        default=None,
+        description="Once published: true when the face blur ran over the clip, false when the uploader chose "
+        "keep_faces. A clip whose faces could not be checked is never published.",
+    )
+    faces_found: int | None = Field(default=None, description="Faces the blur followed through the clip (tracks).")
 
 
 class VideoPage(BaseModel):

@@ -263,6 +263,12 @@ class VideoEdited(Event):
     size_bytes: int = Field(gt=0, description="Size of the edited clip.")
     width: int = Field(gt=0, description="Width of the edited clip in pixels (upright).")
     height: int = Field(gt=0, description="Height of the edited clip in pixels (upright).")
+    faces_blurred: bool | None = Field(
+        default=None,
+        description="True when every face found in the clip was blurred; false when the uploader chose to keep "
+        "faces (keep_faces at upload). Absent from events published before the face blur.",
+    )
+    faces_found: int | None = Field(default=None, ge=0, description="Faces the blur followed through the clip.")
 
 
 class VideoRejected(Event):

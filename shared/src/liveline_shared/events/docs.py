@@ -26,7 +26,7 @@ _EXAMPLE_VALUES: dict[str, Any] = {
     "video_id": "vid-41c2", "offer_id": "offer-5e07", "notification_id": "ntf-0b9d",
     "quantity": 2, "amount_minor": 19800, "currency": "CNY",
     "voucher_valid_from": _AT, "voucher_valid_until": _AT + timedelta(days=90),
-    "redeemed_by": "u-staff-12", "refunded_by": "u-88d0", "reason": None,
+    "redeemed_by": "u-staff-12", "refunded_by": "u-88d0", "reason": None, "faces_blurred": True, "faces_found": 2,
     "slots": (_SLOT,), "slot": _SLOT, "waiting_parties": 12, "waiting_people": 31,
     "estimated_wait_minutes": 40, "kind": "queue_update", "slot_id": _SLOT.slot_id, "queue_as_of": _AT,
     "object_key": "videos/vid-41c2/raw", "size_bytes": 7340032, "content_type": "video/mp4",

@@ -3,7 +3,8 @@
 Command lines are built with ffmpeg-python, run with explicit arguments, a timeout, a thread
 count and captured stderr, in a scratch directory the caller owns. `edit_command` is the whole
 edit of a video as ONE ffmpeg run: upright, at most 720p, trimmed, loudness-normalised, with the
-overlay burnt in, H.264/AAC MP4 with faststart and no metadata, plus a JPEG poster.
+overlay burnt in, every face found blurred (`EditSettings.blur`, planned in domain/faces.py),
+H.264/AAC MP4 with faststart and no metadata, plus a JPEG poster.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import ffmpeg
 import structlog
 
+from ..domain.faces import BlurTrack, corner_expressions
 from ..domain.videos import Probe, Window
 
 log = structlog.get_logger(__name__)
@@ -40,6 +42,28 @@ class EditSettings:
     x264_preset: str = "veryfast"
     crf: int = 23
     audio_bitrate: str = "128k"
+    blur: tuple[BlurTrack, ...] = ()
+
+
+# A filter graph longer than this goes to a script file (one argv entry is limited to 128 KiB).
+_SCRIPT_OVER = 8_000
+
+
+def blur_faces(picture, tracks: tuple[BlurTrack, ...]):
+    """Each track's rectangle cut out where it is at each frame's time, box-blurred (three
+    passes, radius a quarter of its short side: a strong, Gaussian-like blur), and laid back on
+    the picture, only between the track's start and end."""
+    for track in tracks:
+        x, y = corner_expressions(track)
+        during = f"between(t,{track.start_s:.3f},{track.end_s:.3f})"
+        radius = max(2, min(track.width, track.height) // 4)
+        parts = picture.filter_multi_output("split")
+        patch = (
+            parts[1].filter("crop", track.width, track.height, x, y)
+            .filter("boxblur", luma_radius=radius, luma_power=3, enable=during)
+        )
+        picture = ffmpeg.overlay(parts[0], patch, x=x, y=y, enable=during, eof_action="pass")
+    return picture
 
 
 def _rotation(stream: dict) -> int:
@@ -119,6 +143,9 @@ class Ffmpeg:
             raw.video.filter("scale", settings.width, settings.height)
             .filter("setsar", 1)
             .filter("format", "yuv420p")
+        )
+        picture = (
+            blur_faces(picture, settings.blur)
             .filter(
                 "drawtext", fontfile=str(settings.font_file), textfile=str(settings.overlay_text_file),
                 expansion="none", fontsize=overlay_font_size(settings.width, settings.height, settings.overlay_text_file),
@@ -143,7 +170,13 @@ class Ffmpeg:
         # The first frame of the edited picture, overlay included.
         still = picture[1].filter("select", "eq(n,0)")
         poster_out = ffmpeg.output(still, str(poster), vframes=1, map_metadata=-1, **{"q:v": 3})
-        return ffmpeg.merge_outputs(edited, poster_out).global_args(*_QUIET).overwrite_output().compile(cmd=self.binary)
+        argv = ffmpeg.merge_outputs(edited, poster_out).global_args(*_QUIET).overwrite_output().compile(cmd=self.binary)
+        graph = argv.index("-filter_complex") + 1
+        if len(argv[graph]) > _SCRIPT_OVER:
+            script = clip.parent / "filters.txt"
+            script.write_text(argv[graph], encoding="utf-8")
+            argv[graph - 1: graph + 1] = ["-filter_complex_script", str(script)]
+        return argv
 
     def edit(self, source: Path, clip: Path, poster: Path, settings: EditSettings) -> None:
         self.run(self.edit_command(source, clip, poster, settings), cwd=clip.parent, what="ffmpeg edit")

@@ -42,6 +42,7 @@ def to_document(video: Video) -> dict[str, Any]:
         "edit_attempts": 0,
         "hidden": False,
         "replaces": video.replaces,
+        "keep_faces": video.keep_faces,
     }
 
 
@@ -75,6 +76,9 @@ def from_document(document: dict[str, Any]) -> Video:
         hidden_reason=document.get("hidden_reason"),
         rejection=Rejection(**rejection) if rejection else None,
         replaces=document.get("replaces"),
+        keep_faces=document.get("keep_faces", False),
+        faces_blurred=document.get("faces_blurred"),
+        faces_found=document.get("faces_found"),
     )
 
 
@@ -133,12 +137,14 @@ class VideosRepository:
         )
 
     async def publish(
-        self, video_id: str, *, duration_s: float, width: int, height: int, edited_size: int, event: Event, now: datetime
+        self, video_id: str, *, duration_s: float, width: int, height: int, edited_size: int, faces_blurred: bool,
+        faces_found: int | None, face_detector: str | None, event: Event, now: datetime,
     ) -> Video | None:
         """processing -> published, with VideoEdited in the outbox; None when it was not processing."""
         fields = {
             "status": "published", "published_at": now, "duration_s": duration_s, "width": width, "height": height,
-            "edited_size": edited_size,
+            "edited_size": edited_size, "faces_blurred": faces_blurred, "faces_found": faces_found,
+            "face_detector": face_detector,
         }
         return await self._change({"_id": video_id, "status": "processing"}, fields, (event,), now)
 

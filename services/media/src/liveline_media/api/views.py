@@ -21,6 +21,7 @@ def video_out(playable: Playable, caller: Caller | None) -> VideoOut:
         video_url=playable.video_url, poster_url=playable.poster_url, urls_expire_at=playable.urls_expire_at,
         hidden=video.hidden, hidden_reason=video.hidden_reason if insider else None,
         rejection=Rejection(reason=video.rejection.reason, detail=video.rejection.detail) if video.rejection else None,
+        keep_faces=video.keep_faces, faces_blurred=video.faces_blurred, faces_found=video.faces_found,
     )
 
 

@@ -210,6 +210,12 @@ class Video:
     rejection: Rejection | None = None
     # The order's published video this one replaces once it is published itself.
     replaces: str | None = None
+    # The uploader chose to keep every face unblurred (we cannot tell which face is theirs).
+    keep_faces: bool = False
+    # Set when published: True when the face blur ran (faces_found faces blurred), False when
+    # the uploader chose keep_faces.
+    faces_blurred: bool | None = None
+    faces_found: int | None = None
 
     @property
     def raw_key(self) -> str:

@@ -1,5 +1,11 @@
 """Editing an uploaded video (S107), in the worker: on VideoUploaded, probe the raw object, refuse
-it with a reason the uploader understands, or edit it in one ffmpeg pass and publish it.
+it with a reason the uploader understands, or find its faces, edit it in one ffmpeg pass with
+every face blurred, and publish it.
+
+Faces (docs/face-blur.md): unless the uploader chose keep_faces, the clip is scanned (sampled
+frames, Haar cascades) and each face found is blurred through the time it is visible, in the same
+ffmpeg run as the rest of the edit. A scan that fails is never published unblurred: it is
+retried like any failed edit, and on the last attempt the video is rejected.
 
 Exactly once: the video leaves `processing` by one conditional update that carries VideoEdited
 or VideoRejected in its outbox. A worker killed mid-edit leaves the video `processing` and the
@@ -21,8 +27,10 @@ import structlog
 
 from liveline_shared.events import VideoEdited, VideoRejected, VideoUploaded
 
+from ..adapters.faces import FaceDetectionFailed
 from ..adapters.ffmpeg import EditSettings, FfmpegError
 from ..adapters.videos import COLLECTION as VIDEOS
+from ..domain.faces import BlurTrack, plan_blur
 from ..domain.videos import (
     Rejection,
     Video,
@@ -42,6 +50,12 @@ log = structlog.get_logger(__name__)
 
 PROCESSING_FAILED = Rejection(
     "processing_failed", "We could not process this video after several tries. Please upload it again."
+)
+# VideoRejected's `reason` is a closed list in the v1 contract; a new code would break its
+# consumers, so a failed face check is `processing_failed` with its own sentence.
+FACES_UNCHECKED = Rejection(
+    "processing_failed",
+    "We could not check this video for faces to blur, so it is not shown to anyone. Please upload it again.",
 )
 
 
@@ -63,7 +77,7 @@ async def edit_uploaded_video(event: VideoUploaded, deps: Dependencies) -> None:
             log.warning("video_edit_failed", video_id=video.video_id, attempt=video.edit_attempts, error=repr(error)[:500])
             raise  # the consumer retries with backoff (or the message comes again)
         log.error("video_edit_gave_up", video_id=video.video_id, attempts=video.edit_attempts, error=repr(error)[:500])
-        outcome = PROCESSING_FAILED
+        outcome = FACES_UNCHECKED if isinstance(error, FaceDetectionFailed) else PROCESSING_FAILED
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if isinstance(outcome, Rejection):
@@ -80,6 +94,9 @@ class _Edited:
     width: int
     height: int
     size_bytes: int
+    faces_blurred: bool
+    faces_found: int | None
+    face_detector: str | None
 
 
 async def _edit(video: Video, scratch: Path, deps: Dependencies) -> Rejection | _Edited:
@@ -103,11 +120,25 @@ async def _edit(video: Video, scratch: Path, deps: Dependencies) -> Rejection | 
     text_file = scratch / "overlay.txt"
     text_file.write_text(overlay_text(merchant.name, video.visited_at, merchant.timezone), encoding="utf-8")
     width, height = output_size(*upright_size(probe))
+    window = edit_window(probe.duration_s, video.trim_start_s, video.trim_end_s, deps.limits.max_published_duration_s)
+    scanning = time.monotonic()
+    blur: tuple[BlurTrack, ...] = ()
+    detector = None
+    if not video.keep_faces:
+        try:
+            scan = await asyncio.to_thread(deps.faces.scan, source, window, width, height)
+        except FaceDetectionFailed as error:
+            if "Invalid data found" in error.stderr or "corrupt" in error.stderr.lower():
+                return judge_unprobeable(error.stderr)  # broken, as the edit below would find too
+            raise
+        blur = plan_blur(scan.samples, width, height, window.length_s, deps.blur)
+        detector = scan.detector
+        log.info("video_faces_found", video_id=video.video_id, faces=len(blur), frames=scan.frames,
+                 scan_s=round(scan.decode_and_detect_s, 3), detect_s=round(scan.detect_s, 3))
     settings = EditSettings(
-        width=width, height=height,
-        window=edit_window(probe.duration_s, video.trim_start_s, video.trim_end_s, deps.limits.max_published_duration_s),
+        width=width, height=height, window=window,
         has_audio=probe.audio_codec is not None, overlay_text_file=text_file, font_file=deps.overlay_font,
-        x264_preset=deps.x264_preset,
+        x264_preset=deps.x264_preset, blur=blur,
     )
     clip, poster = scratch / "edited.mp4", scratch / "poster.jpg"
     encoding = time.monotonic()
@@ -128,9 +159,12 @@ async def _edit(video: Video, scratch: Path, deps: Dependencies) -> Rejection | 
     )
     done = time.monotonic()
     log.info("video_edit_timings", video_id=video.video_id, download_s=round(downloaded - began, 3),
-             probe_s=round(encoding - downloaded, 3), ffmpeg_s=round(encoded - encoding, 3),
-             store_s=round(done - encoded, 3))
-    return _Edited(round(edited.duration_s, 3), edited.width, edited.height, clip.stat().st_size)
+             probe_s=round(scanning - downloaded, 3), faces_s=round(encoding - scanning, 3),
+             ffmpeg_s=round(encoded - encoding, 3), store_s=round(done - encoded, 3))
+    return _Edited(
+        round(edited.duration_s, 3), edited.width, edited.height, clip.stat().st_size,
+        faces_blurred=not video.keep_faces, faces_found=None if video.keep_faces else len(blur), face_detector=detector,
+    )
 
 
 async def _publish(video: Video, edited: _Edited, deps: Dependencies) -> None:
@@ -140,10 +174,12 @@ async def _publish(video: Video, edited: _Edited, deps: Dependencies) -> None:
         order_id=video.order_id, user_id=video.user_id, merchant_id=video.merchant_id, deal_id=video.deal_id,
         object_key=video.edited_key, poster_key=video.poster_key, duration_s=edited.duration_s,
         size_bytes=edited.size_bytes, width=edited.width, height=edited.height,
+        faces_blurred=edited.faces_blurred, faces_found=edited.faces_found,
     )
     published = await deps.videos.publish(
         video.video_id, duration_s=edited.duration_s, width=edited.width, height=edited.height,
-        edited_size=edited.size_bytes, event=event, now=now,
+        edited_size=edited.size_bytes, faces_blurred=edited.faces_blurred, faces_found=edited.faces_found,
+        face_detector=edited.face_detector, event=event, now=now,
     )
     if published is None:
         current = await deps.videos.get(video.video_id)

@@ -43,6 +43,7 @@ class StartUpload:
     trim_start_s: float | None = None
     trim_end_s: float | None = None
     replace: bool = False
+    keep_faces: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ async def start_upload(command: StartUpload, caller: Caller | None, deps: Depend
         deal_id=grant.deal_id, status="uploading", content_type=command.content_type,
         declared_size=command.size_bytes, part_size=plan.part_size, part_count=plan.part_count, upload_id=upload_id,
         visited_at=grant.redeemed_at, created_at=now, trim_start_s=command.trim_start_s, trim_end_s=command.trim_end_s,
-        replaces=replaces,
+        replaces=replaces, keep_faces=command.keep_faces,
     )
     # The video exists before the order points at it, so the order never names a missing video.
     await deps.videos.add(video)

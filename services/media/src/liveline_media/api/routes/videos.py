@@ -24,6 +24,7 @@ async def start_upload(body: NewVideoUpload, caller: AuthenticatedCaller, deps: 
     command = handlers.StartUpload(
         order_id=body.order_id, size_bytes=body.size_bytes, content_type=body.content_type,
         trim_start_s=body.trim_start_s, trim_end_s=body.trim_end_s, replace=body.replace,
+        keep_faces=body.keep_faces,
     )
     return upload_out(await handlers.start_upload(command, caller, deps), deps.upload_url_ttl, deps.now())
 
