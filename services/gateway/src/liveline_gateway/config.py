@@ -46,7 +46,7 @@ class Settings(ServiceSettings):
     # Requests this gateway process has waiting on the order service at once; one more is answered
     # 503 with Retry-After at once rather than queued (a burst beyond the order service's pace
     # would otherwise wait for seconds, past its own recovery sweep's patience).
-    order_max_in_flight: int = Field(default=64, ge=1)
+    order_max_in_flight: int = Field(default=32, ge=1)
 
     # The other internal services' APIs (their default ports on this machine) and how long the
     # gateway waits for them; what is safe to repeat is tried `upstream_attempts` times.
