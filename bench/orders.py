@@ -11,8 +11,16 @@ own connection and sends a new Idempotency-Key with every request.
 baseline: the same client code against a minimal FastAPI app served by uvicorn in a subprocess,
 whose POST /orders answers a small JSON body without doing anything.
 
-Each level sends `--requests` requests in all, split evenly over its clients; a failed request
-stops the run. Kafka, FerretDB, the order service and the gateway are started for the run.
+Each level sends `--requests` orders in all, split evenly over its clients. An answer 429 or 503
+with Retry-After (the gateway shedding load it cannot take at once) is counted as shed, and
+that client waits as told before trying again; any other failure stops the run. Orders/s counts
+placed orders only; p50/p99 are of placed orders, "shed" is how many answers were 503/429 and
+the p99 time to give them. Kafka, FerretDB, the order service and the gateway are started for
+the run.
+
+Before the levels, one placement is made straight through the order service's handler with a
+command listener on its database client, to count the database round trips of an order (a
+repeat buyer's; the relay adds its claim and its mark when it publishes OrderPlaced).
 """
 
 from __future__ import annotations
@@ -23,15 +31,23 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from pymongo import AsyncMongoClient, monitoring
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import bare_server, log_in, median, ok, percentile, servers  # noqa: E402
 
 from liveline_devstack.demo import create_admin, deal_body  # noqa: E402
 from liveline_devstack.services import start_services, stop_services  # noqa: E402
+from liveline_order import handlers  # noqa: E402
+from liveline_order.bootstrap import build_dependencies, ensure_indexes  # noqa: E402
+from liveline_order.config import Settings as OrderSettings  # noqa: E402
+from liveline_order.domain.money import Money  # noqa: E402
+from liveline_shared.callers import Caller  # noqa: E402
 
 PASSWORD = "bench password 123"
 
@@ -59,28 +75,86 @@ class Client:
         self.path = path
         self.body = body
 
-    async def run(self, count: int, latencies: list[float]) -> None:
-        for _ in range(count):
+    async def run(self, count: int, latencies: list[float], shed: list[float]) -> None:
+        placed = 0
+        while placed < count:
             began = time.perf_counter()
             response = await self.http.post(self.path, json=self.body, headers={"Idempotency-Key": uuid.uuid4().hex})
-            latencies.append(time.perf_counter() - began)
+            took = time.perf_counter() - began
+            if response.status_code in (429, 503) and "retry-after" in response.headers:
+                shed.append(took)
+                await asyncio.sleep(float(response.headers["retry-after"]))
+                continue
             if response.status_code != 201:
                 raise RuntimeError(f"{self.path} answered {response.status_code}: {response.text}")
+            latencies.append(took)
+            placed += 1
 
     async def close(self) -> None:
         await self.http.aclose()
 
 
-async def measure(clients: list[Client], requests: int) -> tuple[float, float, float]:
-    """(requests per second, p50 ms, p99 ms) of `requests` requests spread over `clients`."""
+class Measured:
+    def __init__(self, latencies: list[float], shed: list[float], elapsed: float) -> None:
+        self.rate = len(latencies) / elapsed
+        self.p50 = percentile(latencies, 0.50) * 1000
+        self.p99 = percentile(latencies, 0.99) * 1000
+        self.shed = len(shed)
+        self.shed_p99 = percentile(shed, 0.99) * 1000 if shed else 0.0
+
+
+async def measure(clients: list[Client], requests: int) -> Measured:
+    """Placed orders per second, their p50 and p99, and the shed answers, of `requests` orders
+    spread over `clients`."""
     latencies: list[float] = []
+    shed: list[float] = []
     each, extra = divmod(requests, len(clients))
     # One request per client first, so connection setup is not part of the figures.
-    await asyncio.gather(*(client.run(1, []) for client in clients))
+    await asyncio.gather(*(client.run(1, [], []) for client in clients))
     began = time.perf_counter()
-    await asyncio.gather(*(client.run(each + (i < extra), latencies) for i, client in enumerate(clients)))
-    elapsed = time.perf_counter() - began
-    return len(latencies) / elapsed, percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000
+    await asyncio.gather(*(client.run(each + (i < extra), latencies, shed) for i, client in enumerate(clients)))
+    return Measured(latencies, shed, time.perf_counter() - began)
+
+
+class CommandCounter(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.commands: Counter[str] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands[event.command_name] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def round_trips_per_order(mongo_url: str) -> Counter[str]:
+    """The database commands of one placement (a buyer's second order of an unlimited deal)."""
+    counter = CommandCounter()
+    client: AsyncMongoClient = AsyncMongoClient(mongo_url, tz_aware=True, retryWrites=False, event_listeners=[counter])
+    db = client[f"bench_trips_{uuid.uuid4().hex[:8]}"]
+    try:
+        deps = build_dependencies(OrderSettings(environment="test"), db)
+        await ensure_indexes(deps)
+        admin, buyer = Caller(account_id="admin", role="admin"), Caller(account_id="buyer", role="customer")
+        merchant = await handlers.create_merchant(
+            handlers.CreateMerchant("Bench Hotpot", "1 Bench Rd", "Asia/Shanghai", "+862161234567"), admin, deps)
+        now = datetime.now(UTC)
+        deal = await handlers.create_deal(handlers.CreateDeal(
+            merchant_id=merchant.merchant_id, title="Bench deal", description="", price=Money(100, "CNY"),
+            original_price=Money(200, "CNY"), stock=None, per_user_limit=10, sale_starts_at=now - timedelta(hours=1),
+            sale_ends_at=now + timedelta(days=1), voucher_valid_from=now, voucher_valid_until=now + timedelta(days=30),
+        ), admin, deps)
+        await handlers.change_deal(handlers.ChangeDeal(deal.deal_id, "on_sale"), admin, deps)
+        await handlers.place_order(handlers.PlaceOrder(uuid.uuid4().hex, deal.deal_id, 1), buyer, deps)
+        counter.commands.clear()
+        await handlers.place_order(handlers.PlaceOrder(uuid.uuid4().hex, deal.deal_id, 1), buyer, deps)
+        return Counter(counter.commands)
+    finally:
+        await client.drop_database(db.name)
+        await client.close()
 
 
 async def gateway_clients(url: str, gateway_env: dict[str, str], count: int) -> list[Client]:
@@ -108,7 +182,7 @@ async def gateway_clients(url: str, gateway_env: dict[str, str], count: int) -> 
 
 
 async def run_levels(levels: list[int], requests: int, gateway_url: str, gateway_env: dict[str, str],
-                     bare_url: str) -> list[tuple[int, tuple[float, float, float], tuple[float, float, float]]]:
+                     bare_url: str) -> list[tuple[int, Measured, Measured]]:
     results = []
     for level in levels:
         clients = await gateway_clients(gateway_url, gateway_env, level)
@@ -128,12 +202,13 @@ async def run_levels(levels: list[int], requests: int, gateway_url: str, gateway
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=400, help="requests per concurrency level")
+    parser.add_argument("--requests", type=int, default=400, help="orders per concurrency level")
     parser.add_argument("--levels", default="8,32,128", help="numbers of concurrent clients")
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
 
     with servers() as endpoints, tempfile.TemporaryDirectory(prefix="liveline-bench-orders-") as scratch:
+        trips = asyncio.run(round_trips_per_order(endpoints.mongo_url))
         services = start_services(endpoints, Path(scratch) / "logs", only=("order", "gateway"))
         try:
             with bare_server(BARE_APP, Path(scratch) / "logs") as bare_url:
@@ -142,14 +217,16 @@ def main() -> int:
         finally:
             stop_services(services)
 
-    print(f"\nPOST an order, {args.requests} requests per level (one machine: the clients, the gateway, "
+    print(f"\ndatabase round trips of one placement in the order service: {sum(trips.values())} "
+          f"({', '.join(f'{name} {n}' for name, n in sorted(trips.items()))}); the relay adds 2 (claim, mark)")
+    print(f"\nPOST an order, {args.requests} orders per level (one machine: the clients, the gateway, "
           "the order service, FerretDB and Kafka share its cores)")
-    print(f"{'clients':>8} | {'liveline orders/s':>17} {'p50 ms':>8} {'p99 ms':>8} | "
+    print(f"{'clients':>8} | {'liveline orders/s':>17} {'p50 ms':>8} {'p99 ms':>8} {'shed':>6} {'shed p99':>8} | "
           f"{'bare FastAPI req/s':>18} {'p50 ms':>8} {'p99 ms':>8} | {'ratio':>6}")
-    for level, (rate, p50, p99), (bare_rate, bare_p50, bare_p99) in results:
-        print(f"{level:>8} | {rate:>17.0f} {p50:>8.1f} {p99:>8.1f} | "
-              f"{bare_rate:>18.0f} {bare_p50:>8.1f} {bare_p99:>8.1f} | {rate / bare_rate:>6.3f}")
-    print(f"median ratio of throughput (liveline / bare): {median([r[1][0] / r[2][0] for r in results]):.3f}")
+    for level, live, bare in results:
+        print(f"{level:>8} | {live.rate:>17.0f} {live.p50:>8.1f} {live.p99:>8.1f} {live.shed:>6} {live.shed_p99:>8.1f} | "
+              f"{bare.rate:>18.0f} {bare.p50:>8.1f} {bare.p99:>8.1f} | {live.rate / bare.rate:>6.3f}")
+    print(f"median ratio of throughput (liveline / bare): {median([live.rate / bare.rate for _, live, bare in results]):.3f}")
     return 0
 
 

@@ -1,17 +1,19 @@
 """Idempotent event consumers: `register_consumer` wraps a service's handler so that each event
 changes the consumer's state once, however often it arrives.
 
-For every message: parse the contract, skip other event types and events already recorded
-(idempotence.py), call the handler with bounded retries, record the event id, then hand the
-offset to the committer (offsets.py). An unreachable database or broker is not the message's
+Messages come a batch at a time (what has arrived, up to `max_batch`). For a batch: parse the
+contracts, skip other event types and the events already recorded (one read, idempotence.py),
+apply the others with bounded retries (one event at a time, or all at once through a
+`batch_handler` that writes their effects in bulk), record them (one insert), then hand the
+offsets to the committer (offsets.py). An unreachable database or broker is not the message's
 fault: the offset is not committed, nothing is dead-lettered, and the message comes back after
 a backoff. A message that is not a valid event, or whose handler keeps raising after bounded
 retries, is published to `<topic>.dlq` (see dead_letters.py) and then committed, so one bad
 message never blocks a partition.
 
 On shutdown, `drain_consumers` (called by the service shell before the broker stops) makes every
-consumer of a broker stop taking messages, waits a bounded time for the one each has in hand,
-and commits what is durable; a message still in hand then is not committed, so the group hands
+consumer of a broker stop taking messages, waits a bounded time for the batch each has in hand,
+and commits what is durable; a batch still in hand then is not committed, so the group hands
 it to another member.
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +30,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.kafka.subscriber.usecase import DefaultSubscriber
+from faststream.kafka.subscriber.usecase import BatchSubscriber
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from pymongo.asynchronous.database import AsyncDatabase
@@ -40,7 +42,7 @@ from .clock import Clock, SystemClock
 from .events.catalog import parse_event
 from .events.envelope import Event
 from .events.topics import Topic
-from .idempotence import already_consumed, record_consumed
+from .idempotence import consumed_among, record_all_consumed
 from .log_context import bound_to_event
 from .metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE, EVENTS_RETRIED
 from .offsets import OffsetCommitter, record_lag
@@ -48,6 +50,8 @@ from .offsets import OffsetCommitter, record_lag
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
+# Applies a batch's new events, in order (their effects idempotent, like a Handler's).
+BatchHandler = Callable[[Sequence[Event]], Awaitable[None]]
 # Called after an event is applied and recorded, before its offset may be committed (the crash
 # test halts a consumer there).
 AfterRecord = Callable[[Event], Awaitable[None]]
@@ -184,8 +188,8 @@ async def drain_consumers(broker: KafkaBroker, *, timeout_s: float) -> bool:
     return finished
 
 
-async def _keep_bytes(message: StreamMessage[Any]) -> bytes:
-    # The body is parsed by parse_event, which tells bad bytes from a bad contract; FastStream's
+async def _keep_bytes(message: StreamMessage[Any]) -> Any:
+    # The bodies are parsed by parse_event, which tells bad bytes from a bad contract; FastStream's
     # own JSON decoding would fail before the handler and the message could not be dead-lettered.
     return message.body
 
@@ -196,27 +200,43 @@ def register_consumer(
     name: str,
     topic: Topic,
     db: AsyncDatabase,
-    handler: Handler,
+    handler: Handler | None = None,
+    batch_handler: BatchHandler | None = None,
     event_types: Collection[str] = (),
     retry: RetryPolicy = RetryPolicy(),
     dead_letter: bool = True,
     handler_timeout_s: float = 30.0,
     db_timeout_s: float = 5.0,
     publish_timeout_s: float = 10.0,
+    max_batch: int = 500,
     clock: Clock = SystemClock(),
     after_record: AfterRecord | None = None,
-) -> DefaultSubscriber:
-    """Declares the consumer group `name` on `topic` and wraps `handler`: parse, skip other types
-    and duplicates, retry, record, then commit; dead-letter invalid or failing messages.
+) -> BatchSubscriber:
+    """Declares the consumer group `name` on `topic` and wraps the handler: parse, skip other
+    types and duplicates, retry, record, then commit; dead-letter invalid or failing messages.
+
+    Messages are taken up to `max_batch` at a time (whatever has arrived; a lone message is not
+    held back). For a batch: one read finds the events recorded already, the handler applies
+    the others in partition order, one insert records them, and their offsets go to the
+    committer. `handler` applies one event at a time; a `batch_handler` is given the batch's
+    new events at once (in order) so it can write their effects in bulk, and is called again
+    with one event at a time only when the batch fails, to find the event to dead-letter.
 
     Call before the broker starts. `event_types` lists the types the handler applies (empty:
     all); others on the topic are committed and skipped. With `dead_letter=False` a failing
     message is redelivered (and blocks its partition) instead of going to the dead letters.
     """
+    if (handler is None) == (batch_handler is None):
+        raise ValueError("give exactly one of handler and batch_handler")
     subscriber = broker.subscriber(
         topic.name,
         group_id=name,
-        # Commits are ours (OffsetCommitter); a failure seeks back so the message is redelivered.
+        batch=True,
+        max_records=max_batch,
+        # An idle consumer waits this long for messages, and as long again after an empty
+        # answer (FastStream's pause): a message arriving then waits at most 2 × 50 ms.
+        batch_timeout_ms=50,
+        # Commits are ours (OffsetCommitter); a failure seeks back so the batch is redelivered.
         # Poison messages are dead-lettered inside, then count as done.
         ack_policy=AckPolicy.MANUAL,
         # A new consumer group starts from the oldest retained event, not from "now".
@@ -241,70 +261,132 @@ def register_consumer(
                 reason=reason, error=error, attempts=attempts, failed_at=clock.now(),
             )
 
-    async def apply(record: ConsumerRecord, headers: Mapping[str, str]) -> None:
-        if meant_for_another_consumer(headers, name):
-            return
-        try:
-            event = parse_event(record.value or b"")
-        except ValueError as error:  # not JSON, not an object, unknown type, or fails the contract
-            log.warning("event_invalid", consumer=name, topic=record.topic, offset=record.offset, error=str(error))
-            await dead_letter_message(record, dead_letters.REASON_INVALID, error, attempts=1)
-            return
-        if not handles(event, wanted):
-            return
+    def retried(attempt_no: int, error: Exception) -> None:
+        EVENTS_RETRIED.labels(topic.name, name).inc()
+        log.warning("event_handler_retry", consumer=name, attempt=attempt_no, error=repr(error))
+
+    async def apply_one(event: Event, record: ConsumerRecord, apply: BatchHandler) -> bool:
+        """Applies one event with bounded retries; False when it was dead-lettered instead."""
+
+        async def attempt() -> None:
+            async with asyncio.timeout(handler_timeout_s):
+                await apply([event])
+
         with bound_to_event(event):
-            if await already_consumed(db, name, event.event_id, timeout_s=db_timeout_s):
-                EVENTS_DUPLICATE.labels(record.topic, name).inc()
-                log.info("event_duplicate", consumer=name)
-                return
-
-            async def attempt() -> None:
-                async with asyncio.timeout(handler_timeout_s):
-                    await handler(event)
-
-            def retried(attempt_no: int, error: Exception) -> None:
-                EVENTS_RETRIED.labels(record.topic, name).inc()
-                log.warning("event_handler_retry", consumer=name, attempt=attempt_no, error=repr(error))
-
             try:
                 await call_with_retries(attempt, retry, on_retry=retried)
             except HandlerFailed as failed:
                 log.error("event_handler_failed", consumer=name, attempts=failed.attempts, error=repr(failed.error))
                 await dead_letter_message(record, dead_letters.REASON_HANDLER_FAILED, failed.error, failed.attempts)
-                return
-            if await record_consumed(db, name, event, record, applied_at=clock.now(), timeout_s=db_timeout_s):
+                return False
+        return True
+
+    async def apply_each(events: list[tuple[Event, ConsumerRecord]], apply: BatchHandler) -> list[tuple[Event, ConsumerRecord]]:
+        return [(event, record) for event, record in events if await apply_one(event, record, apply)]
+
+    async def apply_batch(events: list[tuple[Event, ConsumerRecord]]) -> list[tuple[Event, ConsumerRecord]]:
+        """Applies the batch's new events; the ones applied (the rest were dead-lettered)."""
+        if handler is not None:
+
+            async def one_by_one(batch: Sequence[Event]) -> None:
+                for event in batch:
+                    await handler(event)
+
+            return await apply_each(events, one_by_one)
+        assert batch_handler is not None
+        if len(events) == 1:
+            return await apply_each(events, batch_handler)
+
+        async def whole() -> None:
+            async with asyncio.timeout(handler_timeout_s):
+                await batch_handler([event for event, _ in events])
+
+        try:
+            await call_with_retries(whole, retry, on_retry=retried)
+        except HandlerFailed as failed:
+            # One event spoils the batch: find it by applying them one at a time (effects are
+            # idempotent, so those applied before are not applied twice).
+            log.warning("event_batch_failed", consumer=name, events=len(events), error=repr(failed.error))
+            return await apply_each(events, batch_handler)
+        return events
+
+    async def consume_batch(records: Sequence[ConsumerRecord], headers: Sequence[Mapping[str, str]]) -> None:
+        candidates: list[tuple[Event, ConsumerRecord]] = []
+        seen: set[str] = set()
+        for record, record_headers in zip(records, headers, strict=True):
+            if meant_for_another_consumer(record_headers, name):
+                continue
+            try:
+                event = parse_event(record.value or b"")
+            except ValueError as error:  # not JSON, not an object, unknown type, or fails the contract
+                log.warning("event_invalid", consumer=name, topic=record.topic, offset=record.offset, error=str(error))
+                await dead_letter_message(record, dead_letters.REASON_INVALID, error, attempts=1)
+                continue
+            if not handles(event, wanted):
+                continue
+            if str(event.event_id) in seen:  # the same event twice in one batch (a relay's repeat)
+                EVENTS_DUPLICATE.labels(record.topic, name).inc()
+                continue
+            seen.add(str(event.event_id))
+            candidates.append((event, record))
+        recorded = await consumed_among(db, name, seen, timeout_s=db_timeout_s)
+        new: list[tuple[Event, ConsumerRecord]] = []
+        for event, record in candidates:
+            if str(event.event_id) in recorded:
+                EVENTS_DUPLICATE.labels(record.topic, name).inc()
+                with bound_to_event(event):
+                    log.info("event_duplicate", consumer=name)
+            else:
+                new.append((event, record))
+        applied = await apply_batch(new)
+        now_recorded = await record_all_consumed(db, name, applied, applied_at=clock.now(), timeout_s=db_timeout_s)
+        for event, record in applied:
+            if str(event.event_id) in now_recorded:
                 EVENTS_CONSUMED.labels(record.topic, name).inc()
-                log.info("event_consumed", consumer=name)
+                with bound_to_event(event):
+                    log.info("event_consumed", consumer=name)
             else:
                 EVENTS_DUPLICATE.labels(record.topic, name).inc()
-            if after_record is not None:
+        if after_record is not None:
+            for event, _ in applied:
                 await after_record(event)
 
     @subscriber
     async def consume(message: KafkaMessage) -> None:
-        record: ConsumerRecord = message.raw_message  # type: ignore[assignment]
+        records: tuple[ConsumerRecord, ...] = message.raw_message  # type: ignore[assignment]
+        if not records:
+            return
         consumer = getattr(message, "consumer", None)
         if drain.stopping:
-            # Shutting down: not taken, not committed; another member of the group gets it.
+            # Shutting down: not taken, not committed; another member of the group gets them.
             await message.nack()
             return
         if consumer is not None:
             committer.watch(consumer)
-        record_lag(consumer, record, name)
+        for record in _last_of_each_partition(records):
+            record_lag(consumer, record, name)
         drain.took(consumer)
         try:
             try:
-                await apply(record, message.headers)
+                await consume_batch(records, message.batch_headers or [{} for _ in records])
             except Exception as error:
-                # Not committed: the partition seeks back and the message comes again after a pause.
-                log.warning("event_deferred", consumer=name, offset=record.offset, error=repr(error))
+                # Not committed: each partition seeks back to the batch's first message, which
+                # comes again after a pause (what was applied and recorded is skipped then).
+                log.warning("event_deferred", consumer=name, offset=records[0].offset, messages=len(records), error=repr(error))
                 await message.nack()
                 if not drain.stopping:
                     await infrastructure_backoff.pause()
                 return
             infrastructure_backoff.succeeded()
-            await committer.done(message.consumer, record)  # type: ignore[arg-type]
+            await committer.done_all(message.consumer, records)  # type: ignore[arg-type]
         finally:
             drain.finished()
 
     return subscriber
+
+
+def _last_of_each_partition(records: Sequence[ConsumerRecord]) -> list[ConsumerRecord]:
+    last: dict[tuple[str, int], ConsumerRecord] = {}
+    for record in records:
+        last[(record.topic, record.partition)] = record
+    return list(last.values())

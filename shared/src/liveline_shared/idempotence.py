@@ -4,20 +4,22 @@ Kafka delivers at least once, so a consumer sees some events twice (after a cras
 or a replay from the dead letters).
 
 * The consumer records each `event_id` it applied in `consumed_events` (`_id` =
-  "<consumer>:<event_id>", unique by being the `_id`). A recorded event is skipped.
+  "<consumer>:<event_id>", unique by being the `_id`). A recorded event is skipped. A consumer
+  takes its messages a batch at a time: one read finds the batch's recorded ids
+  (`consumed_among`), one insert records the batch (`record_all_consumed`).
 * The record is written after the handler, and the database has no multi-document
   transactions, so a crash between the two runs the handler again. The handler's effect must
   therefore be idempotent by itself:
   - an effect on ONE document goes through `apply_once`, which makes the change and remembers
     the event_id in that same document in one conditional update;
   - an effect that creates a document inserts it with an `_id` derived from the event_id
-    (a DuplicateKeyError then means "already done");
+    (a DuplicateKeyError then means "already done"; `insert_once` does a batch of them);
   - anything else must be naturally idempotent (a `$set` to the same value).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +28,7 @@ from aiokafka import ConsumerRecord
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from .events.envelope import Event
 
@@ -87,17 +89,55 @@ async def _forget_oldest_applied(collection: AsyncCollection, document_id: Any, 
         )
 
 
-async def already_consumed(db: AsyncDatabase, consumer: str, event_id: object, *, timeout_s: float = 5.0) -> bool:
+DUPLICATE_KEY = 11000
+
+
+async def consumed_among(
+    db: AsyncDatabase, consumer: str, event_ids: Iterable[object], *, timeout_s: float = 5.0
+) -> set[str]:
+    """Which of `event_ids` `consumer` has recorded already: one query by `_id`."""
+    wanted = {consumed_record_id(consumer, event_id): str(event_id) for event_id in event_ids}
+    if not wanted:
+        return set()
     with pymongo.timeout(timeout_s):
-        found = await db[CONSUMED_EVENTS].find_one({"_id": consumed_record_id(consumer, event_id)}, {"_id": 1})
-    return found is not None
+        cursor = db[CONSUMED_EVENTS].find({"_id": {"$in": list(wanted)}}, {"_id": 1})
+        return {wanted[document["_id"]] async for document in cursor}
 
 
-async def record_consumed(
-    db: AsyncDatabase, consumer: str, event: Event, record: ConsumerRecord, *, applied_at: datetime, timeout_s: float = 5.0
-) -> bool:
-    """Records that `consumer` applied `event`; False when it was recorded already."""
-    document = {
+async def record_all_consumed(
+    db: AsyncDatabase,
+    consumer: str,
+    applied: Sequence[tuple[Event, ConsumerRecord]],
+    *,
+    applied_at: datetime,
+    timeout_s: float = 5.0,
+) -> set[str]:
+    """Records that `consumer` applied these events, in one insert; the event ids recorded now
+    (the others were recorded already, by a concurrent or earlier delivery)."""
+    documents = [_consumed_document(consumer, event, record, applied_at) for event, record in applied]
+    inserted = await insert_once(db[CONSUMED_EVENTS], documents, timeout_s=timeout_s)
+    return {str(event.event_id) for (event, _), new in zip(applied, inserted, strict=True) if new}
+
+
+async def insert_once(collection: AsyncCollection, documents: Sequence[Mapping[str, Any]], *, timeout_s: float = 5.0) -> list[bool]:
+    """Inserts the documents in one unordered write, a document whose `_id` exists already being
+    left as it is; for each document, whether it was inserted now. Any other error is raised."""
+    if not documents:
+        return []
+    inserted = [True] * len(documents)
+    try:
+        with pymongo.timeout(timeout_s):
+            await collection.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        for failure in error.details.get("writeErrors", []):
+            if failure.get("code") != DUPLICATE_KEY:
+                raise
+            inserted[failure["index"]] = False
+    return inserted
+
+
+def _consumed_document(consumer: str, event: Event, record: ConsumerRecord, applied_at: datetime) -> dict[str, Any]:
+    return {
         "_id": consumed_record_id(consumer, event.event_id),
         "consumer": consumer,
         "event_id": str(event.event_id),
@@ -107,9 +147,3 @@ async def record_consumed(
         "offset": record.offset,
         "applied_at": applied_at,
     }
-    try:
-        with pymongo.timeout(timeout_s):
-            await db[CONSUMED_EVENTS].insert_one(document)
-    except DuplicateKeyError:
-        return False
-    return True

@@ -30,7 +30,12 @@ def configure_logging(service: str, *, level: str = "info", json: bool = True) -
         return event
 
     structlog.configure(
-        processors=[*shared_processors, add_service, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # A line below the level is dropped before any processor runs (the relay's per-event
+        # debug lines cost nothing at info).
+        processors=[
+            structlog.stdlib.filter_by_level, *shared_processors, add_service,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
@@ -44,7 +49,8 @@ def configure_logging(service: str, *, level: str = "info", json: bool = True) -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "pymongo", "urllib3"):
+    # httpx logs every request it sends at info: the gateway would write a line per relayed call.
+    for noisy in ("aiokafka", "pymongo", "urllib3", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []

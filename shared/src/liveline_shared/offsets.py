@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Iterable
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -86,6 +87,15 @@ class OffsetCommitter:
         self.watch(consumer)
         self._durable[TopicPartition(record.topic, record.partition)] = record.offset + 1
         self._pending += 1
+        if self._pending >= self.max_pending or time.monotonic() - self._last_commit >= self.interval_s:
+            await self.commit()
+
+    async def done_all(self, consumer: AIOKafkaConsumer, records: Iterable[ConsumerRecord]) -> None:
+        """The effects of all `records` (a batch, in partition order) are durable."""
+        self.watch(consumer)
+        for record in records:
+            self._durable[TopicPartition(record.topic, record.partition)] = record.offset + 1
+            self._pending += 1
         if self._pending >= self.max_pending or time.monotonic() - self._last_commit >= self.interval_s:
             await self.commit()
 

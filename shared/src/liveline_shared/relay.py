@@ -45,7 +45,8 @@ class OutboxRelay:
     Runs as a background task of a service (`start()`/`stop()` or `async with`). Writers call
     `notify(collection, document_id)` right after their write so the events go out at once;
     a sweep every `poll_interval_s` finds whatever a notification missed (a crash, a full
-    queue, another process's writes).
+    queue, another process's writes); while the workers have a backlog of notified documents,
+    only every `busy_sweep_interval_s`.
 
     The relay owns an aiokafka producer rather than publishing through the service's FastStream
     broker: it must run while the broker is still connecting, it sends a document's events
@@ -67,6 +68,7 @@ class OutboxRelay:
         clock: Clock | None = None,
         relay_id: str | None = None,
         poll_interval_s: float = 0.5,
+        busy_sweep_interval_s: float = 5.0,
         lease_s: float = 30.0,
         publish_timeout_s: float = 10.0,
         db_timeout_s: float = 5.0,
@@ -84,6 +86,7 @@ class OutboxRelay:
         self.clock = clock or SystemClock()
         self.relay_id = relay_id or f"relay-{uuid.uuid4().hex[:8]}"
         self.poll_interval_s = poll_interval_s
+        self.busy_sweep_interval_s = busy_sweep_interval_s
         self.lease = timedelta(seconds=lease_s)
         self.publish_timeout_s = publish_timeout_s
         self.db_timeout_s = db_timeout_s
@@ -342,9 +345,16 @@ class OutboxRelay:
 
     async def _sweep_forever(self) -> None:
         first = True
+        last_sweep = 0.0
         while True:
             if not first:
                 await asyncio.sleep(self.poll_interval_s)
+                if not self._queue.empty() and time.monotonic() - last_sweep < self.busy_sweep_interval_s:
+                    # The workers have a backlog of notified documents already. A sweep reads every
+                    # pending document's outbox (on FerretDB, a scan of the collection): while they
+                    # catch up it runs only every busy_sweep_interval_s, which keeps the lag gauge fresh.
+                    continue
+            last_sweep = time.monotonic()
             try:
                 if first:
                     await self.ensure_indexes()

@@ -85,6 +85,7 @@ def build_upstreams(settings: Settings) -> dict[str, UpstreamClient]:
         "order": UpstreamClient(
             "order", settings.order_url, token, timeout_s=settings.order_timeout_s,
             connect_timeout_s=settings.order_connect_timeout_s, attempts=settings.order_attempts,
+            max_in_flight=settings.order_max_in_flight,
         ),
     }
     others = {"slots": settings.slots_url, "queue-notifier": settings.queue_notifier_url, "media": settings.media_url}

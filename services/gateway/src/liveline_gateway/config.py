@@ -43,6 +43,10 @@ class Settings(ServiceSettings):
     order_connect_timeout_s: float = Field(default=2.0, gt=0)
     # Tries of a request that is safe to repeat (reads, and orders with their Idempotency-Key).
     order_attempts: int = Field(default=3, ge=1, le=10)
+    # Requests this gateway process has waiting on the order service at once; one more is answered
+    # 503 with Retry-After at once rather than queued (a burst beyond the order service's pace
+    # would otherwise wait for seconds, past its own recovery sweep's patience).
+    order_max_in_flight: int = Field(default=32, ge=1)
 
     # The other internal services' APIs (their default ports on this machine) and how long the
     # gateway waits for them; what is safe to repeat is tried `upstream_attempts` times.

@@ -3,10 +3,12 @@ it gives up."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
-from liveline_gateway.adapters.upstream import UpstreamClient, UpstreamUnavailable, segment
+from liveline_gateway.adapters.upstream import UpstreamBusy, UpstreamClient, UpstreamUnavailable, segment
 from liveline_shared.callers import Caller
 
 CUSTOMER = Caller(account_id="c1", role="customer")
@@ -81,3 +83,24 @@ async def test_a_down_service_and_a_refused_internal_token_are_unavailable():
 def test_ids_from_clients_stay_one_path_segment():
     assert segment("../deals") == "..%2Fdeals"
     assert segment("a b?c") == "a%20b%3Fc"
+
+
+async def test_a_request_beyond_the_in_flight_limit_is_refused_at_once_without_reaching_the_service():
+    release = asyncio.Event()
+    seen: list[httpx.Request] = []
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        await release.wait()
+        return httpx.Response(201)
+
+    orders = UpstreamClient("order", "http://order", "token", max_in_flight=2, transport=httpx.MockTransport(handle))
+    waiting = [asyncio.ensure_future(orders.request("POST", "/orders", CUSTOMER, idempotent=True)) for _ in range(2)]
+    async with asyncio.timeout(5):
+        while len(seen) < 2:
+            await asyncio.sleep(0.001)
+    with pytest.raises(UpstreamBusy):
+        await orders.request("POST", "/orders", CUSTOMER, idempotent=True)
+    release.set()
+    assert [r.status_code for r in await asyncio.gather(*waiting)] == [201, 201] and len(seen) == 2
+    assert (await orders.request("POST", "/orders", CUSTOMER, idempotent=True)).status_code == 201

@@ -36,6 +36,11 @@ class UpstreamUnavailable(Exception):
     """An internal service did not answer (down, too slow, or refused our internal token)."""
 
 
+class UpstreamBusy(UpstreamUnavailable):
+    """As many requests as the service is given at once are already waiting for it: this one is
+    answered at once (503 with Retry-After) instead of queueing behind them for seconds."""
+
+
 def segment(value: str) -> str:
     """A path segment built from client input: quoted, so `/` or `..` can never reach another route."""
     return quote(value, safe="")
@@ -54,9 +59,12 @@ class UpstreamClient:
         first_backoff_s: float = 0.1,
         max_backoff_s: float = 2.0,
         max_connections: int = 200,
+        max_in_flight: int | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.service = service
+        self._max_in_flight = max_in_flight
+        self._in_flight = 0
         self._internal_token = internal_token
         self._attempts = attempts
         self._first_backoff_s = first_backoff_s
@@ -84,8 +92,30 @@ class UpstreamClient:
     ) -> httpx.Response:
         """One request as `caller` (None: anonymous), retried while that is safe.
 
-        Raises UpstreamUnavailable when no usable answer came within the attempts.
+        Raises UpstreamUnavailable when no usable answer came within the attempts, UpstreamBusy
+        (sending nothing) when `max_in_flight` requests to the service are unanswered already.
         """
+        if self._max_in_flight is not None and self._in_flight >= self._max_in_flight:
+            # Counted by the 503s of the route (http metrics); a line each would flood the log under load.
+            log.debug("upstream_busy", service=self.service, method=method, path=path, in_flight=self._in_flight)
+            raise UpstreamBusy(f"{self.service}: {self._in_flight} requests in flight")
+        self._in_flight += 1
+        try:
+            return await self._request(method, path, caller, params=params, json=json, headers=headers, idempotent=idempotent)
+        finally:
+            self._in_flight -= 1
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        caller: Caller | None,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        idempotent: bool | None,
+    ) -> httpx.Response:
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
         sent_headers = {**(headers or {})}

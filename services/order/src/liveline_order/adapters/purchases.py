@@ -19,8 +19,12 @@ def _key(deal_id: str, user_id: str) -> str:
     return f"{deal_id}:{user_id}"
 
 
+def _order_field(order_id: str) -> str:
+    return f"o{order_id}"
+
+
 def _share(order_id: str) -> str:
-    return f"orders.o{order_id}"
+    return f"orders.{_order_field(order_id)}"
 
 
 class PurchasesRepository:
@@ -33,23 +37,31 @@ class PurchasesRepository:
         if quantity > limit:
             return False
         key = _key(deal_id, user_id)
+        if await self._take(key, order_id, quantity, limit):
+            return True
+        # No match: the buyer's first order of this deal (no document yet), the limit, or this
+        # order's share already there (a repeat). The first is the common case: its document is
+        # inserted with this order's share in it, one write.
         try:
             with pymongo.timeout(self._timeout_s):
-                await self._purchases.update_one(
-                    {"_id": key},
-                    {"$setOnInsert": {"deal_id": deal_id, "user_id": user_id, "count": 0, "orders": {}}},
-                    upsert=True,
+                await self._purchases.insert_one(
+                    {"_id": key, "deal_id": deal_id, "user_id": user_id, "count": quantity,
+                     "orders": {_order_field(order_id): quantity}}
                 )
+            return True
         except DuplicateKeyError:
-            pass  # a concurrent request of the same buyer created it first
+            pass  # it exists (a concurrent request of the same buyer may just have created it)
+        if await self._take(key, order_id, quantity, limit):
+            return True
+        return await self.holds_quota_for(deal_id, user_id, order_id)
+
+    async def _take(self, key: str, order_id: str, quantity: int, limit: int) -> bool:
         with pymongo.timeout(self._timeout_s):
             result = await self._purchases.update_one(
                 {"_id": key, "count": {"$lte": limit - quantity}, _share(order_id): {"$exists": False}},
                 {"$inc": {"count": quantity}, "$set": {_share(order_id): quantity}},
             )
-        if result.matched_count == 1:
-            return True
-        return await self.holds_quota_for(deal_id, user_id, order_id)
+        return result.matched_count == 1
 
     async def holds_quota_for(self, deal_id: str, user_id: str, order_id: str) -> bool:
         with pymongo.timeout(self._timeout_s):

@@ -19,6 +19,7 @@ from ..domain.errors import (
     IdempotencyKeyReused,
     OrderInProgress,
     OrderNotFound,
+    OrderServiceError,
     PerUserLimitReached,
 )
 from ..domain.orders import Order, can_see, order_id_for, request_fingerprint
@@ -46,29 +47,34 @@ class PlacedOrder:
 async def place_order(command: PlaceOrder, caller: Caller | None, deps: Dependencies) -> PlacedOrder:
     """Places (and pays) an order exactly once per (buyer, Idempotency-Key).
 
-    The order document is the claim on the key: inserted first, "pending", with a fingerprint
-    of the request. Then the buyer's quota and the deal's stock are reserved (each a
-    conditional single-document update that also records this order's share), payment is
-    taken, and one update makes the order "paid" with its voucher and OrderPlaced. A refusal
-    marks the order "rejected" and gives back what was reserved. A retry finds the document
-    and answers what the first request answered.
+    The order document is the claim on the key: inserted "pending", with a fingerprint of the
+    request, once the deal is known to sell. Then the buyer's quota and the deal's stock are
+    reserved (each a conditional single-document update that also records this order's share),
+    payment is taken, and one update makes the order "paid" with its voucher and OrderPlaced. A
+    refusal marks the order "rejected" and gives back what was reserved. A retry finds the
+    document (its insert meets the duplicate key) and answers what the first request answered.
     """
     if caller is None or caller.role != "customer":
         raise Forbidden("only customers place orders")
     order_id = order_id_for(caller.account_id, command.idempotency_key)
     fingerprint = request_fingerprint(command.deal_id, command.quantity)
-    existing = await deps.orders.get(order_id)
-    if existing is not None:
-        return await _replay(existing, fingerprint, deps)
-
     deal = await deps.deals.get(command.deal_id)
-    if deal is None or not deal.is_public():
-        raise DealNotFound(command.deal_id)
     now = deps.now()
-    if not deal.is_on_sale_at(now):
-        raise DealNotOnSale("this deal is not on sale now")
-    if command.quantity > deal.per_user_limit:
-        raise PerUserLimitReached(f"at most {deal.per_user_limit} per buyer")
+    refusal: OrderServiceError | None = None
+    if deal is None or not deal.is_public():
+        refusal = DealNotFound(command.deal_id)
+    elif not deal.is_on_sale_at(now):
+        refusal = DealNotOnSale("this deal is not on sale now")
+    elif command.quantity > deal.per_user_limit:
+        refusal = PerUserLimitReached(f"at most {deal.per_user_limit} per buyer")
+    if refusal is not None:
+        # A retry answers what the first request answered, even if the deal has changed since;
+        # only a request refused here looks for one (inserting the order below finds it otherwise).
+        existing = await deps.orders.get(order_id)
+        if existing is not None:
+            return await _replay(existing, fingerprint, deps)
+        raise refusal
+    assert deal is not None
 
     order = Order(
         order_id=order_id,

@@ -38,16 +38,38 @@ log = structlog.get_logger(__name__)
 VOUCHER_CODE_ATTEMPTS = 5
 
 
+class _Lease:
+    """A placing request's hold on its pending order: when it last wrote the order's `updated_at`.
+
+    The sweep leaves a pending order alone until `updated_at` is `pending_timeout` old, so while
+    the last write is younger than a quarter of that, no sweep can have decided the order and a
+    renewal (one more write) would say nothing new; past it, the request renews before each step.
+    """
+
+    def __init__(self, order: Order) -> None:
+        self.written_at = order.updated_at
+
+    async def held(self, order: Order, deps: Dependencies) -> bool:
+        now = deps.now()
+        if now - self.written_at < deps.pending_timeout / 4:
+            return True
+        if not await deps.orders.renew_pending(order.order_id, now):
+            return False
+        self.written_at = now
+        return True
+
+
 async def reserve_and_pay(order: Order, deal: Deal, deps: Dependencies) -> Order:
-    if not await deps.orders.renew_pending(order.order_id, deps.now()):
+    lease = _Lease(order)
+    if not await lease.held(order, deps):
         return await _follow_decision(order, deps)
     if not await deps.purchases.reserve(deal.deal_id, order.user_id, order.order_id, order.quantity, deal.per_user_limit):
         return await _reject(order, PerUserLimitReached(), deps)
-    if not await deps.orders.renew_pending(order.order_id, deps.now()):
+    if not await lease.held(order, deps):
         return await _follow_decision(order, deps)
     if not await deps.deals.reserve_stock(deal, order.order_id, order.quantity, deps.now()):
         return await _reject(order, await _why_no_stock(deal.deal_id, deps), deps)
-    if not await deps.orders.renew_pending(order.order_id, deps.now()):
+    if not await lease.held(order, deps):
         return await _follow_decision(order, deps)
     try:
         payment = await deps.payments.charge(order.order_id, order.amount)
