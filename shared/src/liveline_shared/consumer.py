@@ -282,7 +282,14 @@ def register_consumer(
         return True
 
     async def apply_each(events: list[tuple[Event, ConsumerRecord]], apply: BatchHandler) -> list[tuple[Event, ConsumerRecord]]:
-        return [(event, record) for event, record in events if await apply_one(event, record, apply)]
+        applied: list[tuple[Event, ConsumerRecord]] = []
+        for n, (event, record) in enumerate(events):
+            if n and drain.stopping:
+                break  # shutting down: the message in hand is finished, the rest stay the group's
+            if await apply_one(event, record, apply):
+                applied.append((event, record))
+            tried.append(record)
+        return applied
 
     async def apply_batch(events: list[tuple[Event, ConsumerRecord]]) -> list[tuple[Event, ConsumerRecord]]:
         """Applies the batch's new events; the ones applied (the rest were dead-lettered)."""
@@ -310,7 +317,13 @@ def register_consumer(
             return await apply_each(events, batch_handler)
         return events
 
-    async def consume_batch(records: Sequence[ConsumerRecord], headers: Sequence[Mapping[str, str]]) -> None:
+    # The records of the batch in hand that were handled (applied or dead-lettered), one batch at a time.
+    tried: list[ConsumerRecord] = []
+
+    async def consume_batch(records: Sequence[ConsumerRecord], headers: Sequence[Mapping[str, str]]) -> int:
+        """Handles the batch; how many of its records (from the start) are done with: all of them
+        unless a shutdown stopped it between two events."""
+        tried.clear()
         candidates: list[tuple[Event, ConsumerRecord]] = []
         seen: set[str] = set()
         for record, record_headers in zip(records, headers, strict=True):
@@ -350,6 +363,9 @@ def register_consumer(
         if after_record is not None:
             for event, _ in applied:
                 await after_record(event)
+        handled = {id(record) for record in tried}
+        untried = [record for _, record in new if id(record) not in handled] if handler is not None else []
+        return records.index(untried[0]) if untried else len(records)
 
     @subscriber
     async def consume(message: KafkaMessage) -> None:
@@ -368,7 +384,7 @@ def register_consumer(
         drain.took(consumer)
         try:
             try:
-                await consume_batch(records, message.batch_headers or [{} for _ in records])
+                done = await consume_batch(records, message.batch_headers or [{} for _ in records])
             except Exception as error:
                 # Not committed: each partition seeks back to the batch's first message, which
                 # comes again after a pause (what was applied and recorded is skipped then).
@@ -378,7 +394,9 @@ def register_consumer(
                     await infrastructure_backoff.pause()
                 return
             infrastructure_backoff.succeeded()
-            await committer.done_all(message.consumer, records)  # type: ignore[arg-type]
+            # All of it, or (shutting down) the records before the first event not handled: the
+            # group hands the rest to another member.
+            await committer.done_all(message.consumer, records[:done])  # type: ignore[arg-type]
         finally:
             drain.finished()
 

@@ -75,7 +75,11 @@ async def test_a_missed_slot_is_reoffered_and_the_buyer_is_told_to_pick_a_new_ti
     assert told[0]["link_path"] == f"/orders/{order.order_id}/slots"
     missed = await topic_events(stack_endpoints.kafka_bootstrap_servers, SLOTS.name,
                                 where={"order_id": order.order_id, "event_type": "SlotMissed"}, expect=1)
-    assert len(missed) == 1 and missed[0]["slot"]["slot_id"] == soon[0]
+    # The session's own notifier (another database and consumer group, the same 2 s grace) heard
+    # the same choice: one SlotMissed from each, both for the slot the buyer missed.
+    assert 1 <= len(missed) <= 2 and {e["slot"]["slot_id"] for e in missed} == {soon[0]}
+    # The slots service re-offers once however many notifiers report the miss: one push.
+    assert len([n for n in (await inbox(client, buyer))["notifications"] if n["subject"] == "slot_reoffer"]) == 1
 
 
 async def test_the_uploader_hears_that_their_video_is_online_or_why_it_was_refused(client, producer):
