@@ -12,9 +12,10 @@ retries, is published to `<topic>.dlq` (see dead_letters.py) and then committed,
 message never blocks a partition.
 
 On shutdown, `drain_consumers` (called by the service shell before the broker stops) makes every
-consumer of a broker stop taking messages, waits a bounded time for the batch each has in hand,
-and commits what is durable; a batch still in hand then is not committed, so the group hands
-it to another member.
+consumer of a broker stop taking messages and waits a bounded time for the batch each has in
+hand. A consumer applying events one at a time finishes the event in hand, stops there and
+commits only the records before the first event it did not handle; a batch still in hand at the
+deadline is not committed. Either way the group hands the rest to another member.
 """
 
 from __future__ import annotations
