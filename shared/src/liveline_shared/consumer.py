@@ -11,7 +11,7 @@ a backoff. A message that is not a valid event, or whose handler keeps raising a
 retries, is published to `<topic>.dlq` (see dead_letters.py) and then committed, so one bad
 message never blocks a partition.
 
-On shutdown, `drain_consumers` (called by the service shell before the broker stops) makes every
+On shutdown, `drain.drain_consumers` (called by the service shell before the broker stops) makes every
 consumer of a broker stop taking messages and waits a bounded time for the batch each has in
 hand. A consumer applying events one at a time finishes the event in hand, stops there and
 commits only the records before the first event it did not handle; a batch still in hand at the
@@ -21,13 +21,12 @@ deadline is not committed. Either way the group hands the rest to another member
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -39,6 +38,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 
 from . import dead_letters
 from .backoff import Backoff, BackoffState
+from .drain import Drain, register_drain
 from .clock import Clock, SystemClock
 from .events.catalog import parse_event
 from .events.envelope import Event
@@ -131,64 +131,6 @@ def meant_for_another_consumer(headers: Mapping[str, str], consumer: str) -> boo
     return bool(target) and target != consumer
 
 
-@dataclass(eq=False)
-class _Drain:
-    """One consumer's part in a graceful shutdown: whether it still takes messages, the one it
-    has in hand, and its committer."""
-
-    name: str
-    committer: OffsetCommitter
-    stopping: bool = False
-    in_flight: int = 0
-    consumer: AIOKafkaConsumer | None = None
-    idle: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def __post_init__(self) -> None:
-        self.idle.set()
-
-    def took(self, consumer: AIOKafkaConsumer | None) -> None:
-        self.consumer = consumer or self.consumer
-        self.in_flight += 1
-        self.idle.clear()
-
-    def finished(self) -> None:
-        self.in_flight -= 1
-        if self.in_flight == 0:
-            self.idle.set()
-
-    def stop_taking(self) -> None:
-        self.stopping = True
-        if self.consumer is not None and not getattr(self.consumer, "_closed", True):
-            # Fetches no more from its partitions; what it has not committed stays the group's.
-            self.consumer.pause(*self.consumer.assignment())
-
-
-_DRAINS: weakref.WeakKeyDictionary[KafkaBroker, list[_Drain]] = weakref.WeakKeyDictionary()
-
-
-async def drain_consumers(broker: KafkaBroker, *, timeout_s: float) -> bool:
-    """Stops every consumer registered on `broker` from taking new messages, waits up to
-    `timeout_s` for the messages in hand, then commits every durable offset. Call before
-    `broker.stop()`. Returns False when a message was still in hand at the deadline: it stays
-    uncommitted and is redelivered to another member of its group."""
-    drains = _DRAINS.get(broker, [])
-    for drain in drains:
-        drain.stop_taking()
-    finished = True
-    try:
-        async with asyncio.timeout(timeout_s):
-            for drain in drains:
-                await drain.idle.wait()
-    except TimeoutError:
-        finished = False
-        log.warning("consumer_drain_timed_out", timeout_s=timeout_s,
-                    consumers=[d.name for d in drains if d.in_flight], handed_back=True)
-    for drain in drains:
-        await drain.committer.commit()
-    log.info("consumers_drained", consumers=[d.name for d in drains], finished=finished)
-    return finished
-
-
 async def _keep_bytes(message: StreamMessage[Any]) -> Any:
     # The bodies are parsed by parse_event, which tells bad bytes from a bad contract; FastStream's
     # own JSON decoding would fail before the handler and the message could not be dead-lettered.
@@ -249,8 +191,8 @@ def register_consumer(
     )
     infrastructure_backoff = BackoffState(retry.backoff)
     committer = OffsetCommitter(name)
-    drain = _Drain(name, committer)
-    _DRAINS.setdefault(broker, []).append(drain)
+    drain = Drain(name, committer)
+    register_drain(broker, drain)
     wanted = frozenset(event_types)
 
     async def dead_letter_message(record: ConsumerRecord, reason: str, error: BaseException, attempts: int) -> None:

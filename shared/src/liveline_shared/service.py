@@ -22,7 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from .backoff import Backoff, retry_forever
 from .clock import Clock, SystemClock
-from .consumer import drain_consumers
+from .drain import drain_consumers
 from .health import Check, Readiness, ops_router
 from .http_metrics import HttpMetrics
 from .kafka import ensure_topics

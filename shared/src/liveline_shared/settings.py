@@ -40,7 +40,7 @@ class ServiceSettings(BaseSettings):
 
     readiness_timeout_s: float = 2.0
     # On SIGTERM, how long consumers may finish the message in hand before it is handed back
-    # (left uncommitted for another member); see liveline_shared.consumer.drain_consumers.
+    # (left uncommitted for another member); see liveline_shared.drain.drain_consumers.
     shutdown_drain_s: float = 10.0
     max_request_body_bytes: int = 64 * 1024
     # Shared by the gateway and the internal services; see liveline_shared.callers.
