@@ -116,14 +116,16 @@ async def _limited(deps: Dependencies, steps: list[Any]) -> list[Any]:
     return results
 
 
-async def _run(entry: str, step: Awaitable[Any]) -> Any:
-    """The step's result, or False after logging why it failed (one item's failure holds up no other)."""
+async def _run(entry: str, step: Awaitable[Any], *, done: Any = True) -> Any:
+    """The step's result (`done` when it returns None, and for a merchant the order service does
+    not know: nothing to read, ever), or False after logging why it failed (one item's failure
+    holds up no other)."""
     try:
         result = await step
-        return True if result is None else result
+        return done if result is None else result
     except MerchantNotFound:
-        log.warning("push_dropped_merchant_unknown", item=entry)  # nothing to read, ever
-        return True
+        log.warning("push_dropped_merchant_unknown", item=entry)
+        return done
     except Exception as error:  # noqa: BLE001 - the next pass retries it
         log.warning("push_item_failed", item=entry, error=f"{type(error).__name__}: {error}")
         return False
@@ -153,14 +155,7 @@ async def _prepare(entry: str, deps: Dependencies) -> Prepared | None | bool:
         await deps.schedules.add_moment(slot_id, moment_id)  # before it is numbered: from then on it is listed
         return Prepared(entry, slot, moment, moment_id, content)
 
-    try:
-        return await prepare()
-    except MerchantNotFound:
-        log.warning("push_dropped_merchant_unknown", item=entry)  # nothing to read, ever
-        return None
-    except Exception as error:  # noqa: BLE001 - the next pass retries it
-        log.warning("push_item_failed", item=entry, error=f"{type(error).__name__}: {error}")
-        return False
+    return await _run(entry, prepare(), done=None)
 
 
 async def _finish(prepared: Prepared, deps: Dependencies) -> bool:
