@@ -196,6 +196,47 @@ async def test_a_refund_cut_short_is_finished_by_the_sweep_and_returns_stock_onc
     assert f"o{placed.order.order_id}" not in (await own_db.deals.find_one({"_id": deal.deal_id}))["returns"]
 
 
+async def test_orders_paid_at_once_are_all_settled_with_no_hold_left_in_the_deal(service, own_db):
+    deal = await a_deal_on_sale(service, stock=30)
+    buyers = [Caller(account_id=f"cust-{uuid.uuid4().hex[:8]}", role="customer") for _ in range(24)]
+    placed = await asyncio.gather(*(
+        handlers.place_order(handlers.PlaceOrder(uuid.uuid4().hex, deal.deal_id, 1), buyer, service) for buyer in buyers
+    ))
+
+    assert all(p.order.status == "paid" for p in placed)
+    for p in placed:
+        assert (await service.orders.get(p.order.order_id)).settled
+    document = await own_db.deals.find_one({"_id": deal.deal_id})
+    assert document["holds"] == {} and (document["stock"], document["sold"]) == (6, 24)
+
+
+async def test_paid_orders_whose_settlement_failed_are_settled_by_the_sweep(service, own_db):
+    deal = await a_deal_on_sale(service, stock=30)
+    settle_holds = service.deals.settle_holds
+    deaths = iter([AutoReconnect("the database went away here")])
+
+    async def fails_once(deal_id: str, order_ids: list[str]) -> None:
+        if error := next(deaths, None):
+            raise error
+        await settle_holds(deal_id, order_ids)
+
+    service.deals.settle_holds = fails_once  # type: ignore[method-assign]
+    buyers = [Caller(account_id=f"cust-{uuid.uuid4().hex[:8]}", role="customer") for _ in range(3)]
+    placed = await asyncio.gather(*(
+        handlers.place_order(handlers.PlaceOrder(uuid.uuid4().hex, deal.deal_id, 1), buyer, service) for buyer in buyers
+    ))
+    # The buyers were answered "paid" all the same; whatever was left unsettled the sweep finishes.
+    assert all(p.order.status == "paid" for p in placed)
+    assert not all([(await service.orders.get(p.order.order_id)).settled for p in placed])
+
+    await sweep_after(service, TIMEOUT + timedelta(seconds=1))
+
+    for p in placed:
+        assert (await service.orders.get(p.order.order_id)).settled
+    document = await own_db.deals.find_one({"_id": deal.deal_id})
+    assert document["holds"] == {} and (document["stock"], document["sold"]) == (27, 3)
+
+
 class StallBeforeReservingStock:
     """Holds a placement just before it reserves stock, as a slow network or a paused process would,
     and optionally kills the request right after the reservation went through."""

@@ -155,6 +155,12 @@ class DealsRepository:
                 {"_id": deal_id, _hold(order_id): {"$exists": True}}, {"$unset": {_hold(order_id): ""}}
             )
 
+    async def settle_holds(self, deal_id: str, order_ids: list[str]) -> None:
+        """Forgets the holds of several paid orders of the deal in one write ($unset of a hold
+        that is gone already changes nothing, so this is idempotent like settle_hold)."""
+        with pymongo.timeout(self._timeout_s):
+            await self._deals.update_one({"_id": deal_id}, {"$unset": {_hold(order_id): "" for order_id in order_ids}})
+
     async def return_refunded(self, deal: Deal, order_id: str, quantity: int) -> None:
         """A refunded order's units go back on sale, once (the marker says it was done)."""
         await self._give_back(

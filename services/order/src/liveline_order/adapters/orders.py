@@ -193,6 +193,11 @@ class OrdersRepository:
         fields = {"status": "refunded", "refunded_at": now, "refunded_by": refunded_by, "settled": False}
         return await self._transition({"_id": order_id, "status": "paid"}, fields, (event,), now)
 
+    async def mark_many_settled(self, order_ids: list[str], status: str) -> None:
+        """mark_settled for several orders in one write; an order no longer in `status` is left alone."""
+        with pymongo.timeout(self._timeout_s):
+            await self._orders.update_many({"_id": {"$in": order_ids}, "status": status}, {"$set": {"settled": True}})
+
     async def mark_settled(self, order_id: str, status: str) -> None:
         """Nothing is left to do for the order in its current status."""
         with pymongo.timeout(self._timeout_s):

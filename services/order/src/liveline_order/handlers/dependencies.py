@@ -18,6 +18,7 @@ from ..adapters.orders import OrdersRepository
 from ..adapters.payments import PaymentProvider
 from ..adapters.purchases import PurchasesRepository
 from ..domain.errors import Forbidden
+from .paid_settlement import PaidSettlements
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Dependencies:
     # inside the database (every reservation updates the same document) until its calls time out;
     # waiting here instead keeps each database call short.
     placing: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(16))
+    # Paid orders' follow-up writes, grouped across the requests of this process.
+    paid_settlements: PaidSettlements = field(default_factory=PaidSettlements)
 
     def now(self) -> datetime:
         # BSON keeps milliseconds; cutting here means what we answer is what we stored.

@@ -168,7 +168,11 @@ async def settle(order: Order, deps: Dependencies) -> None:
     """Does the idempotent follow-up work of the order's status in other documents, then marks it settled."""
     if order.status == "pending" or order.settled:
         return
-    if order.status in ("paid", "redeemed"):
+    if order.status == "paid":
+        # Written together with the other orders paid at the same moment (paid_settlement.py).
+        await deps.paid_settlements.settle(order, deps.deals, deps.orders)
+        return
+    if order.status == "redeemed":
         await deps.deals.settle_hold(order.deal_id, order.order_id)
     elif order.status == "rejected":
         await _give_back(order, deps)
