@@ -15,9 +15,10 @@ in the document as a map keyed by event id, plus a counter the relay can index:
 The relay (`relay.py`) claims a document with one conditional find_one_and_update (pending > 0 and no
 live lease), publishes its events in `seq` order with an idempotent producer, and then removes
 exactly those entries ($unset of their paths, $inc of the counter by minus their number) on
-condition that its lease token is still on the document. A crash between publish and mark
-leaves the entries in place, so the next holder publishes the same event ids again; consumers
-deduplicate by event_id.
+condition that they are all still there, giving up its lease if it still holds it. A write can
+take the relay's lease itself (`WriteLease`), so that its own relay publishes without a claim.
+A crash between publish and mark leaves the entries in place, so the next holder publishes the
+same event ids again; consumers deduplicate by event_id.
 
 Only single-document atomic updates with $set, $unset, $inc, $or, $exists and $lt are used, so
 the same code works on FerretDB and on MongoDB. find_one_and_update takes no projection
@@ -156,11 +157,40 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def mark_sent_update(events: Sequence[PendingEvent]) -> dict[str, dict[str, Any]]:
-    """Removes exactly the published entries and gives up the lease."""
+def mark_sent_update(events: Sequence[PendingEvent], *, give_up_lease: bool = True) -> dict[str, dict[str, Any]]:
+    """Removes exactly the published entries and (unless told not to) gives up the lease.
+
+    Apply it only where `sent_entries_filter(events)` holds, so the counter drops once per entry.
+    """
     unset = {f"{OUTBOX}.{event.event_id}": "" for event in events}
-    unset.update({LEASE: "", LEASE_UNTIL: ""})
+    if give_up_lease:
+        unset.update({LEASE: "", LEASE_UNTIL: ""})
     return {"$unset": unset, "$inc": {PENDING: -len(events)}}
+
+
+def sent_entries_filter(events: Sequence[PendingEvent]) -> dict[str, Any]:
+    """The condition that every one of these entries is still in the outbox."""
+    return {f"{OUTBOX}.{event.event_id}": {"$exists": True} for event in events}
+
+
+@dataclass(frozen=True)
+class WriteLease:
+    """A relay's lease taken by the write that adds the events (relay.write_lease()).
+
+    Merged into that write (`merge_updates(own, outbox_update(...), lease.update())`), it lets
+    the writer's own relay publish the events without claiming the document first (one write
+    fewer per event-carrying write); `relay.notify(collection, id, lease)` hands it over. Until
+    `until` no other relay claims the document, so a writer that dies before publishing delays
+    its events by at most that long. A write taking a lease replaces any other relay's lease
+    on the document; that relay then fails to mark what it published, and the writer's relay
+    publishes those events again (a duplicate the consumers drop, never a loss).
+    """
+
+    token: str
+    until: datetime
+
+    def update(self) -> dict[str, dict[str, Any]]:
+        return {"$set": {LEASE: self.token, LEASE_UNTIL: self.until}}
 
 
 def claimable_filter(now: datetime) -> dict[str, Any]:

@@ -25,7 +25,19 @@ from pymongo.asynchronous.database import AsyncDatabase
 from .backoff import Backoff, BackoffState
 from .clock import Clock, SystemClock
 from .metrics import EVENTS_PUBLISHED, OUTBOX_PUBLISH_DELAY, OUTBOX_RELAY_LAG
-from .outbox import LEASE, LEASE_UNTIL, OUTBOX, PENDING, PendingEvent, aware, claimable_filter, mark_sent_update, pending_events
+from .outbox import (
+    LEASE,
+    LEASE_UNTIL,
+    OUTBOX,
+    PENDING,
+    PendingEvent,
+    WriteLease,
+    aware,
+    claimable_filter,
+    mark_sent_update,
+    pending_events,
+    sent_entries_filter,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +58,8 @@ class OutboxRelay:
     `notify(collection, document_id)` right after their write so the events go out at once;
     a sweep every `poll_interval_s` finds whatever a notification missed (a crash, a full
     queue, another process's writes); while the workers have a backlog of notified documents,
-    only every `busy_sweep_interval_s`.
+    only every `busy_sweep_interval_s`. A writer that took `write_lease()` in its write passes
+    it to `notify`, and the relay publishes without claiming the document first.
 
     The relay owns an aiokafka producer rather than publishing through the service's FastStream
     broker: it must run while the broker is still connecting, it sends a document's events
@@ -88,6 +101,8 @@ class OutboxRelay:
         self.poll_interval_s = poll_interval_s
         self.busy_sweep_interval_s = busy_sweep_interval_s
         self.lease = timedelta(seconds=lease_s)
+        # A writer's lease is shorter: it is how long a writer that dies first delays its events.
+        self.write_lease_duration = timedelta(seconds=lease_s / 3)
         self.publish_timeout_s = publish_timeout_s
         self.db_timeout_s = db_timeout_s
         self.workers = workers
@@ -98,6 +113,8 @@ class OutboxRelay:
         self._producer_lock = asyncio.Lock()
         self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=10_000)
         self._queued: set[tuple[str, Any]] = set()
+        # The write leases handed over with queued documents (the latest per document).
+        self._held: dict[tuple[str, Any], WriteLease] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._log = log.bind(relay_id=self.relay_id)
 
@@ -118,31 +135,41 @@ class OutboxRelay:
         self._log.info("outbox_relay_started", collections=self.collections)
 
     async def stop(self) -> None:
-        """Stops the tasks; a document held at that moment is taken over when its lease expires."""
+        """Stops the tasks and gives up the writers' leases of documents still queued; a document
+        being published at that moment is taken over when its lease expires."""
         for task in self._tasks:
             task.cancel()
         _, stuck = await asyncio.wait(self._tasks, timeout=self.publish_timeout_s) if self._tasks else (set(), set())
         if stuck:
             self._log.error("outbox_relay_tasks_did_not_stop", tasks=sorted(t.get_name() for t in stuck))
         self._tasks.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._release_held(), self.publish_timeout_s)
         if self._producer is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._producer.stop(), self.publish_timeout_s)
             self._producer = None
         self._log.info("outbox_relay_stopped")
 
-    def notify(self, collection: str, document_id: Any) -> None:
+    def write_lease(self) -> WriteLease:
+        """A lease for a write to take on its document (outbox.WriteLease); pass it to `notify` after the write."""
+        return WriteLease(uuid.uuid4().hex, self.clock.now() + self.write_lease_duration)
+
+    def notify(self, collection: str, document_id: Any, lease: WriteLease | None = None) -> None:
         """Publish the events of this document now (the fast path). Never blocks, never fails.
 
-        Call it from the relay's event loop, after the write has returned.
+        Call it from the relay's event loop, after the write has returned; with the lease the
+        write took, if it took one.
         """
         item = (collection, document_id)
+        if lease is not None:
+            self._held[item] = lease
         if item in self._queued:
             return
         try:
             self._queue.put_nowait(item)
         except asyncio.QueueFull:
-            return  # the next sweep finds it
+            return  # the next sweep finds it (a held document once its lease has expired)
         self._queued.add(item)
 
     async def ensure_indexes(self) -> None:
@@ -158,14 +185,20 @@ class OutboxRelay:
                 published += await self.publish_document(collection, document_id)
         return published
 
-    async def publish_document(self, collection: str, document_id: Any) -> int:
-        """Claims the document, publishes its pending events in order and marks them sent, until none
-        are left or another relay holds it; the number of events published."""
+    async def publish_document(self, collection: str, document_id: Any, held: WriteLease | None = None) -> int:
+        """Claims the document (or, `held` by a writer's lease, reads it), publishes its pending
+        events in order and marks them sent, until none are left or another relay holds it; the
+        number of events published."""
         published = 0
         while True:
             await self.backoff.wait()
-            lease_token = uuid.uuid4().hex
-            claimed = await self._claim(collection, document_id, lease_token)
+            claimed = None
+            if held is not None:
+                lease_token, held = held.token, None
+                claimed = await self._read_held(collection, document_id, lease_token)
+            if claimed is None:  # not held, or the writer's lease was lost meanwhile: claim as usual
+                lease_token = uuid.uuid4().hex
+                claimed = await self._claim(collection, document_id, lease_token)
             if claimed is None:
                 return published
             events = pending_events(claimed)
@@ -190,8 +223,9 @@ class OutboxRelay:
                 return published
             self.backoff.succeeded()
             if remaining is None:
-                self._log.warning(
-                    "outbox_lease_lost_before_mark", collection=collection, document_id=str(document_id),
+                # Another holder publishes whatever is left; the published entries are gone already.
+                self._log.info(
+                    "outbox_lease_changed_hands_before_mark", collection=collection, document_id=str(document_id),
                     event_ids=[e.event_id for e in acknowledged],
                 )
                 return published
@@ -225,6 +259,17 @@ class OutboxRelay:
                 {"$set": {LEASE: lease_token, LEASE_UNTIL: now + self.lease}},
                 return_document=ReturnDocument.AFTER,
             )
+
+    async def _read_held(self, collection: str, document_id: Any, lease_token: str) -> dict[str, Any] | None:
+        """The document if it still carries the writer's lease (a read, not a claim)."""
+        with pymongo.timeout(self.db_timeout_s):
+            return await self.db[collection].find_one({"_id": document_id, LEASE: lease_token})
+
+    async def _release_held(self) -> None:
+        """Gives up the writers' leases of documents still queued, so another relay need not wait for them."""
+        held, self._held = self._held, {}
+        for (collection, document_id), lease in held.items():
+            await self._release(collection, document_id, lease.token)
 
     async def _publish(
         self, events: Sequence[PendingEvent], collection: str, document_id: Any, lease_token: str
@@ -286,14 +331,27 @@ class OutboxRelay:
     async def _mark_sent(
         self, collection: str, document_id: Any, lease_token: str, events: Sequence[PendingEvent]
     ) -> int | None:
-        """Clears the published entries if the lease is still ours; the events left pending, or None if it was not."""
+        """Clears the published entries and gives up the lease; the events left pending, or None if
+        the lease was no longer ours.
+
+        The lease changes hands when a write takes one of its own (outbox.WriteLease) or after
+        ours expired. What Kafka acknowledged is published all the same, so those entries are
+        still removed if nobody removed them yet, and the lease is left to its new holder.
+        """
+        entries = sent_entries_filter(events)
         with pymongo.timeout(self.db_timeout_s):
             document = await self.db[collection].find_one_and_update(
-                {"_id": document_id, LEASE: lease_token},
+                {"_id": document_id, LEASE: lease_token, **entries},
                 mark_sent_update(events),
                 return_document=ReturnDocument.AFTER,
             )
-        return None if document is None else document[PENDING]
+        if document is not None:
+            return document[PENDING]
+        with pymongo.timeout(self.db_timeout_s):
+            await self.db[collection].update_one(
+                {"_id": document_id, **entries}, mark_sent_update(events, give_up_lease=False)
+            )
+        return None
 
     async def _renew(self, collection: str, document_id: Any, lease_token: str) -> None:
         try:
@@ -374,7 +432,7 @@ class OutboxRelay:
             self._queued.discard(item)
             collection, document_id = item
             try:
-                await self.publish_document(collection, document_id)
+                await self.publish_document(collection, document_id, self._held.pop(item, None))
             except Exception as error:  # noqa: BLE001 - one document's failure must not stop the relay
                 _reraise_if_cancelled(error)
                 delay = self.backoff.failed()

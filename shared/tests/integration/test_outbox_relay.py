@@ -125,3 +125,80 @@ async def test_two_relays_publish_a_thousand_events_and_no_event_twice(
     for number in range(0, documents, 37):
         keyed = [r for r in reader.received if r.key == f"thing-{number}"]
         assert [json.loads(r.body)["change"] for r in keyed] == list(range(events_per_document))
+
+
+async def test_events_written_with_the_relays_lease_go_out_once_without_a_claim(
+    db, bootstrap, reader, new_event, apply_events, no_pending_within
+):
+    things = f"things_{suffix()}"
+    events = [new_event("thing-1", number) for number in range(3)]
+    async with OutboxRelay(db, [things], bootstrap, poll_interval_s=0.2) as relay:
+        claims = 0
+        claim = relay._claim
+
+        async def counted_claim(*args):
+            nonlocal claims
+            claims += 1
+            return await claim(*args)
+
+        relay._claim = counted_claim  # type: ignore[method-assign]
+        for event in events:
+            lease = relay.write_lease()
+            await db[things].update_one(
+                {"_id": "thing-1"},
+                merge_updates({"$inc": {"changes": 1}}, outbox_update(event, now=datetime.now(UTC)), lease.update()),
+                upsert=True,
+            )
+            relay.notify(things, "thing-1", lease)
+            await reader.wait_for([str(event.event_id)], deadline_s=30)
+        await no_pending_within(things)
+
+    assert claims == 0
+    assert [r.event_id for r in reader.received] == [str(e.event_id) for e in events]
+    assert await apply_events(reader.received) == (3, 0)
+    thing = await db[things].find_one({"_id": "thing-1"})
+    assert thing["changes"] == 3 and LEASE not in thing and LEASE_UNTIL not in thing
+
+
+async def test_a_writer_that_dies_before_publishing_delays_its_events_only_until_its_lease_expires(
+    db, bootstrap, reader, new_event, apply_events
+):
+    things = f"things_{suffix()}"
+    clock = ManualClock(datetime.now(UTC))
+    event = new_event("thing-1")
+    writer = OutboxRelay(db, [things], bootstrap, clock=clock, lease_s=30)
+    lease = writer.write_lease()  # the writer's process dies after the write, before publishing
+    await db[things].insert_one({"_id": "thing-1"})
+    await db[things].update_one({"_id": "thing-1"}, merge_updates(outbox_update(event, now=clock.now()), lease.update()))
+
+    other = OutboxRelay(db, [things], bootstrap, clock=clock, lease_s=30)
+    try:
+        assert await other.run_once() == 0  # held by the writer's lease
+        clock.advance(writer.write_lease_duration + timedelta(seconds=1))
+        assert await other.run_once() == 1
+    finally:
+        await other.stop()
+
+    await reader.wait_for([str(event.event_id)], deadline_s=30)
+    await reader.read_to_end()
+    assert [r.event_id for r in reader.received] == [str(event.event_id)]
+    assert await apply_events(reader.received) == (1, 0)
+
+
+async def test_a_relay_stopped_with_leased_writes_queued_lets_another_publish_them_at_once(db, bootstrap, reader, new_event):
+    things = f"things_{suffix()}"
+    clock = ManualClock(datetime.now(UTC))
+    event = new_event("thing-1")
+    writer = OutboxRelay(db, [things], bootstrap, clock=clock, lease_s=30)  # never started: nothing publishes
+    lease = writer.write_lease()
+    await db[things].insert_one({"_id": "thing-1"})
+    await db[things].update_one({"_id": "thing-1"}, merge_updates(outbox_update(event, now=clock.now()), lease.update()))
+    writer.notify(things, "thing-1", lease)
+    await writer.stop()  # a graceful shutdown gives the lease up
+
+    other = OutboxRelay(db, [things], bootstrap, clock=clock, lease_s=30)
+    try:
+        assert await other.run_once() == 1  # at once: the clock has not moved
+    finally:
+        await other.stop()
+    await reader.wait_for([str(event.event_id)], deadline_s=30)

@@ -50,7 +50,8 @@ async def ensure_indexes(deps: handlers.Dependencies) -> None:
 def build_app(settings: Settings) -> FastAPI:
     runtime = ServiceRuntime.for_service("order", settings)
     deps = build_dependencies(settings, runtime.db, clock=runtime.clock)
-    deps.notify = runtime.use_outbox([ORDERS]).notify
+    relay = runtime.use_outbox([ORDERS])
+    deps.notify, deps.write_lease = relay.notify, relay.write_lease
     # The recovery sweep finishes or undoes orders a crash left unsettled; orders are safe to
     # take only once the indexes exist (readiness says so).
     runtime.use_maintenance(

@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from liveline_shared.events import Event
-from liveline_shared.outbox import merge_updates, outbox_update
+from liveline_shared.outbox import WriteLease, merge_updates, outbox_update
 
 from ..domain.money import Money
 from ..domain.orders import Order, Payment, Voucher
@@ -140,22 +140,27 @@ class OrdersRepository:
         return document["order_id"] if document else None
 
     async def _transition(
-        self, condition: dict[str, Any], fields: dict[str, Any], events: tuple[Event, ...], now: datetime
+        self, condition: dict[str, Any], fields: dict[str, Any], events: tuple[Event, ...], now: datetime,
+        lease: WriteLease | None = None,
     ) -> Order | None:
-        update = merge_updates({"$set": {**fields, "updated_at": now}}, outbox_update(*events, now=now))
+        """One conditional status change with its events; `lease` (the relay's, for these events)
+        lets the relay publish them without claiming the order first."""
+        held = lease.update() if lease is not None and events else {}
+        update = merge_updates({"$set": {**fields, "updated_at": now}}, outbox_update(*events, now=now), held)
         with pymongo.timeout(self._timeout_s):
             document = await self._orders.find_one_and_update(condition, update, return_document=ReturnDocument.AFTER)
         return from_document(document) if document else None
 
     async def mark_paid(
-        self, order_id: str, voucher: Voucher, payment: Payment, event: Event, now: datetime
+        self, order_id: str, voucher: Voucher, payment: Payment, event: Event, now: datetime,
+        lease: WriteLease | None = None,
     ) -> Order | None:
         """pending -> paid with its voucher and OrderPlaced; None if the order was no longer pending."""
         fields = {
             "status": "paid", "voucher": _voucher_document(voucher), "settled": False, "paid_at": now,
             "payment": {"provider": payment.provider, "sandbox": payment.sandbox, "reference": payment.reference},
         }
-        return await self._transition({"_id": order_id, "status": "pending"}, fields, (event,), now)
+        return await self._transition({"_id": order_id, "status": "pending"}, fields, (event,), now, lease)
 
     async def renew_pending(self, order_id: str, now: datetime) -> bool:
         """Renews a placing request's lease on its pending order; False once the order was decided."""
@@ -174,7 +179,8 @@ class OrdersRepository:
         return await self._transition(condition, fields, (), now)
 
     async def redeem(
-        self, order_id: str, code: str, merchant_id: str, staff_id: str, event: Event, now: datetime
+        self, order_id: str, code: str, merchant_id: str, staff_id: str, event: Event, now: datetime,
+        lease: WriteLease | None = None,
     ) -> Order | None:
         """paid -> redeemed, only for this merchant's staff within the voucher's validity; None if not."""
         condition = {
@@ -186,12 +192,14 @@ class OrdersRepository:
             "voucher.valid_until": {"$gte": now},
         }
         fields = {"status": "redeemed", "redeemed_at": now, "redeemed_by": staff_id}
-        return await self._transition(condition, fields, (event,), now)
+        return await self._transition(condition, fields, (event,), now, lease)
 
-    async def refund(self, order_id: str, refunded_by: str, event: Event, now: datetime) -> Order | None:
+    async def refund(
+        self, order_id: str, refunded_by: str, event: Event, now: datetime, lease: WriteLease | None = None
+    ) -> Order | None:
         """paid (and so unredeemed) -> refunded with OrderRefunded; None if it was not paid."""
         fields = {"status": "refunded", "refunded_at": now, "refunded_by": refunded_by, "settled": False}
-        return await self._transition({"_id": order_id, "status": "paid"}, fields, (event,), now)
+        return await self._transition({"_id": order_id, "status": "paid"}, fields, (event,), now, lease)
 
     async def mark_many_settled(self, order_ids: list[str], status: str) -> None:
         """mark_settled for several orders in one write; an order no longer in `status` is left alone."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
+from liveline_shared.outbox import WriteLease
 
 from ..adapters.deals import DealsRepository
 from ..adapters.merchants import MerchantsRepository
@@ -29,8 +30,10 @@ class Dependencies:
     purchases: PurchasesRepository
     payments: PaymentProvider
     clock: Clock
-    # Tells the outbox relay that an order has events to publish (relay.notify).
-    notify: Callable[[str, Any], None] = lambda collection, document_id: None
+    # Tells the outbox relay that an order has events to publish (relay.notify), with the lease
+    # the write took (relay.write_lease; None without a relay, and the sweep publishes).
+    notify: Callable[[str, Any, WriteLease | None], None] = lambda collection, document_id, lease=None: None
+    write_lease: Callable[[], WriteLease | None] = lambda: None
     # How long a retried request waits for the first one with its Idempotency-Key to finish.
     replay_wait: timedelta = timedelta(seconds=10)
     # Unsettled orders untouched for this long are finished or compensated by the sweep; a

@@ -37,9 +37,10 @@ async def redeem_voucher(command: RedeemVoucher, caller: Caller | None, deps: De
         raise VoucherOfAnotherMerchant("this voucher is for another merchant")
     now = deps.now()
     event = order_event(OrderRedeemed, order, now, redeemed_by=caller.account_id)
-    redeemed = await deps.orders.redeem(order.order_id, code, caller.merchant_id, caller.account_id, event, now)
+    lease = deps.write_lease()
+    redeemed = await deps.orders.redeem(order.order_id, code, caller.merchant_id, caller.account_id, event, now, lease)
     if redeemed is None:
         raise why_not_redeemable(await deps.orders.get(order.order_id), code, caller.merchant_id, now)
-    deps.notify(ORDERS, redeemed.order_id)
+    deps.notify(ORDERS, redeemed.order_id, lease)
     log.info("voucher_redeemed", order_id=redeemed.order_id, merchant_id=redeemed.merchant_id)
     return redeemed

@@ -98,10 +98,11 @@ async def _pay(order: Order, deal: Deal, payment: Payment, deps: Dependencies) -
         voucher_valid_from=voucher.valid_from,
         voucher_valid_until=voucher.valid_until,
     )
-    paid = await deps.orders.mark_paid(order.order_id, voucher, payment, event, now)
+    lease = deps.write_lease()
+    paid = await deps.orders.mark_paid(order.order_id, voucher, payment, event, now, lease)
     if paid is None:  # the recovery sweep decided first; follow what it decided
         return await _follow_decision(order, deps)
-    deps.notify(ORDERS, paid.order_id)
+    deps.notify(ORDERS, paid.order_id, lease)
     log.info("order_paid", order_id=paid.order_id, deal_id=paid.deal_id, quantity=paid.quantity)
     return await settle_quietly(paid, deps)
 
