@@ -55,10 +55,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import median, servers  # noqa: E402
 
 from liveline_devstack.services import ServiceProcess  # noqa: E402
-from liveline_media.adapters.faces import DetectorSettings, FaceScanner  # noqa: E402
+from liveline_media.adapters.faces import DetectorSettings, FaceBlur  # noqa: E402
 from liveline_media.adapters.ffmpeg import EditSettings, Ffmpeg  # noqa: E402
 from liveline_media.config import Settings as MediaSettings  # noqa: E402
-from liveline_media.domain.faces import BlurSettings, plan_blur  # noqa: E402
 from liveline_media.domain.videos import edit_window, output_size, overlay_text, upright_size  # noqa: E402
 from liveline_shared.callers import Caller  # noqa: E402
 from liveline_shared.events import OrderPlaced, OrderRedeemed  # noqa: E402
@@ -114,26 +113,22 @@ def bare_command(tools: Ffmpeg, clip: Path, folder: Path) -> list[str]:
     return tools.edit_command(clip, folder / "bare.mp4", folder / "bare.jpg", edit_settings(tools, clip, folder))
 
 
-def face_scanner() -> FaceScanner:
-    """The worker's scanner, with the worker's default settings."""
-    return FaceScanner(
+def face_blur() -> FaceBlur:
+    """The worker's face blur, with the worker's default settings."""
+    return FaceBlur(
         DetectorSettings(detect_long_side=DEFAULTS.face_detect_long_side, min_face=DEFAULTS.face_min_size),
-        interval_s=DEFAULTS.face_sample_interval_s, threads=DEFAULTS.ffmpeg_threads, timeout_s=600,
+        interval_s=DEFAULTS.face_sample_interval_s,
     )
 
 
 def run_blurred(tools: Ffmpeg, clip: Path, folder: Path) -> tuple[float, float, float, int]:
-    """The worker's face scan and its one blurred ffmpeg edit: wall seconds, CPU seconds, scan
-    seconds, face tracks."""
+    """The worker's edit with face blur (one decode, the frames through the blur, one encode):
+    wall seconds, CPU seconds, the detector's CPU seconds, face tracks."""
     settings = edit_settings(tools, clip, folder)
     began, cpu = time.perf_counter(), cpu_seconds()
-    scan = face_scanner().scan(clip, settings.window, settings.width, settings.height)
-    tracks = plan_blur(scan.samples, settings.width, settings.height, settings.window.length_s,
-                       BlurSettings(interval_s=DEFAULTS.face_sample_interval_s))
-    scanned = time.perf_counter()
-    argv = tools.edit_command(clip, folder / "blurred.mp4", folder / "blurred.jpg", replace(settings, blur=tracks))
-    subprocess.run(argv, cwd=folder, check=True, timeout=600, capture_output=True)
-    return time.perf_counter() - began, cpu_seconds() - cpu, scanned - began, len(tracks)
+    blur = face_blur().for_clip(settings.width, settings.height, settings.window.length_s)
+    tools.edit_through(clip, folder / "blurred.mp4", folder / "blurred.jpg", settings, blur)
+    return time.perf_counter() - began, cpu_seconds() - cpu, blur.result.detect_s, len(blur.result.tracks)
 
 
 def cpu_seconds() -> float:
@@ -280,10 +275,9 @@ async def main(rounds: int, seconds: int) -> None:
                               f"upload complete → VideoEdited {liveline[-1]:.2f} s", flush=True)
         # Read once the media service has stopped and flushed its log.
         timings = worker_timings(folder / "logs" / "media.log")
-        ffmpeg_in_worker = [timings[v]["ffmpeg_s"] for v in videos]
-        faces_in_worker = [timings[v]["faces_s"] for v in videos]
-        overhead = [total - inside - faces for total, inside, faces in zip(liveline, ffmpeg_in_worker, faces_in_worker, strict=True)]
-        phases = ("download_s", "probe_s", "faces_s", "store_s")
+        ffmpeg_in_worker = [timings[v]["ffmpeg_s"] for v in videos]  # the edit with its face blur
+        overhead = [total - inside for total, inside in zip(liveline, ffmpeg_in_worker, strict=True)]
+        phases = ("download_s", "probe_s", "store_s")
         print()
         print("worker, median: " + ", ".join(
             f"{p[:-2]} {median([timings[v][p] for v in videos]):.2f} s" for p in phases
