@@ -55,7 +55,10 @@ def build_dependencies(settings: Settings, db: AsyncDatabase, clock: Clock | Non
         ),
         ffmpeg=Ffmpeg(threads=settings.ffmpeg_threads, timeout_s=settings.ffmpeg_timeout_s),
         faces=FaceBlur(
-            DetectorSettings(detect_long_side=settings.face_detect_long_side, min_face=settings.face_min_size),
+            DetectorSettings(
+                detect_long_side=settings.face_detect_long_side, profile_long_side=settings.face_profile_long_side,
+                min_face=settings.face_min_size,
+            ),
             cascade_dir=settings.face_cascade_dir, interval_s=settings.face_sample_interval_s,
         ),
         clock=clock or SystemClock(),
