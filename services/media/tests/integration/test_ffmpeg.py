@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 from liveline_media.adapters.ffmpeg import EditSettings, Ffmpeg, FfmpegError
+from liveline_media.adapters.matroska import Frame, FrameWriter, MatroskaError, read_frames
 from liveline_media.domain.videos import Window
 
 
@@ -105,3 +107,24 @@ def test_a_file_ffmpeg_cannot_decode_fails_the_edit_through_python_with_ffmpegs_
     with pytest.raises(FfmpegError, match="Invalid data"):
         tools.edit_through(bogus, tmp_path / "out.mp4", tmp_path / "out.jpg", settings, lambda frames: frames)
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_raw_frames_read_from_ffmpeg_are_written_back_with_their_timestamps_and_a_cut_stream_is_refused(tmp_path):
+    tools = Ffmpeg(threads=2, timeout_s=60)
+    source = tools.make_test_clip(tmp_path / "clip.mp4", seconds=1.0, width=160, height=120, audio=False)
+    settings = _settings(tools, source, tmp_path)
+    stream = tools.run(tools.decode_command(source, settings), cwd=tmp_path, what="decode").stdout
+
+    headers, frames = read_frames(io.BytesIO(stream), settings.frame_bytes)
+    decoded = [(frame.t, bytes(frame.data)) for frame in frames]
+    written = io.BytesIO()
+    writer = FrameWriter(written, headers)
+    for t, data in decoded:
+        writer.write(Frame(t, bytearray(data)))
+    again_headers, again = read_frames(io.BytesIO(written.getvalue()), settings.frame_bytes)
+
+    assert [t for t, _ in decoded] == [round(n * 0.04, 6) for n in range(25)]
+    assert [(frame.t, bytes(frame.data)) for frame in again] == decoded
+    assert again_headers == headers
+    with pytest.raises(MatroskaError, match="ended inside"):
+        list(read_frames(io.BytesIO(stream[: len(stream) // 2]), settings.frame_bytes)[1])

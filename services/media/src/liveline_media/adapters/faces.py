@@ -13,8 +13,9 @@ frontal (`haarcascade_frontalface_alt2.xml`) and profile (`haarcascade_profilefa
 the picture and on its mirror image, since it knows faces turned one way only). Nothing is
 downloaded at run time. Why these and how well they do: docs/face-blur.md.
 
-Any failure of the detector (a cascade that does not load, an OpenCV error) raises
-FaceDetectionFailed out of the edit, which then writes no clip: the caller must not publish it.
+Any failure of the detector (a cascade that does not load, an OpenCV error, a detection taking
+over a minute) raises FaceDetectionFailed out of the edit, which then writes no clip: the caller
+must not publish it.
 """
 
 from __future__ import annotations

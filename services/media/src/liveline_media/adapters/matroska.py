@@ -46,6 +46,7 @@ class Headers:
     ebml: bytes  # the EBML header element, as read
     info: bytes  # the segment's Info element, as read
     tracks: bytes  # its Tracks element, as read
+    unit_s: float  # seconds per timestamp unit (Info's TimestampScale; ffmpeg writes 1 ms)
 
 
 def _read_exactly(stream: BinaryIO, size: int) -> bytes:
@@ -139,7 +140,7 @@ def read_frames(
     if not info or not tracks:
         raise MatroskaError("a frame came before the track was described")
     new_buffer = new_buffer or (lambda: bytearray(frame_bytes))
-    return Headers(ebml_bytes, info, tracks), _frames(stream, frame_bytes, scale / 1e9, pending, new_buffer)
+    return Headers(ebml_bytes, info, tracks, scale / 1e9), _frames(stream, frame_bytes, scale / 1e9, pending, new_buffer)
 
 
 def _frames(
@@ -185,19 +186,16 @@ def _size(value: int) -> bytes:
 
 
 class FrameWriter:
-    """Writes a Matroska stream of raw frames that ffmpeg reads back with their timestamps
-    (milliseconds, Matroska's default unit, as ffmpeg writes them)."""
+    """Writes a Matroska stream of raw frames that ffmpeg reads back with their timestamps: the
+    headers `read_frames` gave, then each frame in a cluster of its own."""
 
     def __init__(self, stream: BinaryIO, headers: Headers) -> None:
         self._stream = stream
+        self._unit_s = headers.unit_s
         self._stream.write(headers.ebml)
-        self._stream.write(SEGMENT.to_bytes(4, "big") + b"\x01\xff\xff\xff\xff\xff\xff\xff")
+        self._stream.write(SEGMENT.to_bytes(4, "big") + b"\x01\xff\xff\xff\xff\xff\xff\xff")  # size unknown
         self._stream.write(headers.info)
         self._stream.write(headers.tracks)
-        self._unit_s = 1e-3
-        for child, value in _children(headers.info[len(_header_of(headers.info)):]):
-            if child == TIMESTAMP_SCALE:
-                self._unit_s = _uint(value) / 1e9
 
     def write(self, frame: Frame, track: int = 1) -> None:
         stamp = round(frame.t / self._unit_s)
@@ -209,9 +207,3 @@ class FrameWriter:
         self._stream.write(CLUSTER.to_bytes(4, "big") + _size(cluster_size) + timestamp + block)
         self._stream.write(frame.data)
 
-
-def _header_of(element: bytes) -> bytes:
-    """The id and size bytes at the front of a complete element."""
-    parsed = _element(io.BytesIO(element))
-    assert parsed is not None
-    return parsed[2]
