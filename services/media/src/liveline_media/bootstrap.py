@@ -19,7 +19,7 @@ from liveline_shared.clock import Clock, SystemClock
 from liveline_shared.service import ServiceRuntime, create_app
 
 from . import consumers, handlers
-from .adapters.faces import DetectorSettings, FaceScanner
+from .adapters.faces import DetectorSettings, FaceBlur
 from .adapters.ffmpeg import Ffmpeg
 from .adapters.grants import GrantsRepository
 from .adapters.merchants import OrderServiceMerchants
@@ -29,7 +29,6 @@ from .adapters.videos import VideosRepository
 from .api import build_router
 from .api.problems import install_media_problems
 from .config import Settings
-from .domain.faces import BlurSettings
 from .domain.videos import Limits
 
 
@@ -55,10 +54,12 @@ def build_dependencies(settings: Settings, db: AsyncDatabase, clock: Clock | Non
             settings.order_url, settings.internal_token.get_secret_value(), timeout_s=settings.order_timeout_s
         ),
         ffmpeg=Ffmpeg(threads=settings.ffmpeg_threads, timeout_s=settings.ffmpeg_timeout_s),
-        faces=FaceScanner(
-            DetectorSettings(detect_long_side=settings.face_detect_long_side, min_face=settings.face_min_size),
+        faces=FaceBlur(
+            DetectorSettings(
+                detect_long_side=settings.face_detect_long_side, profile_long_side=settings.face_profile_long_side,
+                min_face=settings.face_min_size,
+            ),
             cascade_dir=settings.face_cascade_dir, interval_s=settings.face_sample_interval_s,
-            threads=settings.ffmpeg_threads, timeout_s=settings.ffmpeg_timeout_s,
         ),
         clock=clock or SystemClock(),
         raw_bucket=settings.raw_bucket,
@@ -73,7 +74,6 @@ def build_dependencies(settings: Settings, db: AsyncDatabase, clock: Clock | Non
         playback_url_ttl=timedelta(seconds=settings.playback_url_ttl_s),
         edit_attempts=settings.edit_attempts,
         x264_preset=settings.x264_preset,
-        blur=BlurSettings(interval_s=settings.face_sample_interval_s),
         overlay_font=settings.overlay_font,
         scratch_dir=settings.scratch_dir or Path(tempfile.gettempdir()) / "liveline-media",
     )

@@ -57,9 +57,12 @@ class Settings(ServiceSettings):
 
     # Face blur (docs/face-blur.md): faces are looked for every FACE_SAMPLE_INTERVAL_S seconds in
     # frames scaled to FACE_DETECT_LONG_SIDE pixels; a face smaller than FACE_MIN_SIZE pixels at
-    # that size is not found. FACE_CASCADE_DIR: where the Haar cascades are (default: the ones
-    # in the opencv-python-headless wheel).
+    # that size is not found. Faces turned to profile are looked for on one sample in two, in
+    # the frame scaled to FACE_PROFILE_LONG_SIDE (smaller profile faces found at a quadratic
+    # cost). FACE_CASCADE_DIR: where the Haar cascades are (default: the ones in the
+    # opencv-python-headless wheel).
     face_sample_interval_s: float = Field(default=0.5, gt=0, le=2)
     face_detect_long_side: int = Field(default=480, ge=160, le=1280)
+    face_profile_long_side: int = Field(default=320, ge=160, le=1280)
     face_min_size: int = Field(default=20, ge=12)
     face_cascade_dir: Path | None = None

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from liveline_media.adapters.faces import FaceDetectionFailed, HaarFaceDetector
-from liveline_media.domain.faces import BlurSettings, Box, Sample, coverage, piecewise_linear, plan_blur
-from services.media.tests.face_scenes import SCENES, Score, evaluate, labelled_set_recall
+import cv2
+import numpy as np
 
-SETTINGS = BlurSettings(interval_s=0.5, margin=0.3)
+from liveline_media.adapters.faces import (
+    ClipBlur,
+    FaceDetectionFailed,
+    HaarFaceDetector,
+    blur_settings,
+    blur_yuv420p,
+)
+from liveline_media.adapters.matroska import Frame
+from liveline_media.domain.faces import BlurSettings, Box, Sample, boxes_at, coverage, plan_blur
+from services.media.tests.face_scenes import HEIGHT, SCENES, WIDTH, Score, evaluate, labelled_set_recall, scene
+
+SETTINGS = BlurSettings(interval_s=0.5, search_interval_s=0.5, margin=0.3)
 
 
 def _face(x: float, y: float, size: float = 40) -> Box:
@@ -44,16 +54,24 @@ def test_two_faces_side_by_side_are_two_tracks_and_blur_rectangles_stay_inside_t
     for track in tracks:
         box = track.box_at(1.0)
         assert 0 <= box.x and box.x + box.w <= 640 and 0 <= box.y and box.y + box.h <= 360
-        assert track.width >= 60 * 1.6 - 2
+        assert box.w >= 60 * 1.6 - 2
 
 
-def test_the_ffmpeg_expression_goes_through_the_points():
-    expression = piecewise_linear([(0.0, 10.0), (1.0, 20.0), (2.0, 20.0), (3.0, 50.0)])
-    for t, expected in ((-1, 10), (0.5, 15), (1.5, 20), (2.5, 35), (9, 50)):
-        # ffmpeg's if/lt with Python's meaning, to check the tree's branches.
-        value = eval(expression.replace("if(", "_if(").replace("gte(", "_gte(").replace("lt(", "_lt("),  # noqa: S307
-                     {"_if": lambda c, a, b: a if c else b, "_lt": lambda a, b: a < b, "_gte": lambda a, b: a >= b, "t": t})
-        assert value == pytest.approx(expected, abs=0.1)
+def test_a_face_growing_between_two_samples_stays_under_its_blur():
+    samples = [Sample(0.0, (_face(100, 100, 40),)), Sample(0.5, (_face(90, 90, 60),))]
+    (track,) = plan_blur(samples, 640, 360, 1.0, SETTINGS)
+    assert coverage(_face(95, 95, 50), [track.box_at(0.25)]) == 1.0
+    assert coverage(_face(90, 90, 60), [track.box_at(0.5)]) == 1.0
+
+
+def test_a_face_seen_only_by_the_profile_cascade_is_blurred_from_the_search_before():
+    """The profile cascade looks at one sample in two: a face only it finds, first seen at 2.0 s,
+    may have been there since just after 1.0 s, and until just before 4.0 s if last seen at 3.0 s."""
+    settings = blur_settings(HaarFaceDetector().settings, 0.5)
+    assert settings.search_interval_s == 1.0
+    samples = [Sample(t / 2, (_face(300, 100),) if t in (4, 6) else ()) for t in range(10)]
+    (track,) = plan_blur(samples, 640, 360, 5.0, settings)
+    assert (track.start_s, track.end_s) == (1.0, 4.0)
 
 
 def test_a_cascade_that_does_not_load_is_a_detection_failure(tmp_path):
@@ -66,8 +84,8 @@ def test_the_labelled_faces_of_the_synthetic_clips_are_blurred_in_every_frame():
     profile >= 0.85, and no frame where a frontal face is not blurred at all."""
     detector = HaarFaceDetector()
     total = Score()
-    for scene in SCENES:
-        total.add(evaluate(scene, detector, BlurSettings()))
+    for item in SCENES:
+        total.add(evaluate(item, detector, blur_settings(detector.settings, 0.5)))
     stills = labelled_set_recall(detector)
     print(f"\nrecall frontal {total.recall('frontal'):.3f}, profile {total.recall('profile'):.3f}, "
           f"turning {total.recall('turning'):.3f}; frames with a frontal face unblurred "
@@ -78,3 +96,58 @@ def test_the_labelled_faces_of_the_synthetic_clips_are_blurred_in_every_frame():
     # The detector alone, on still pictures of the labelled set.
     found, count = stills["LFW faces (frontal)"]
     assert found / count >= 0.85
+
+
+def _yuv_frames(clip_scene, fps: int = 25) -> list[Frame]:
+    return [
+        Frame(n / fps, bytearray(cv2.cvtColor(clip_scene.frame(n / fps)[0], cv2.COLOR_BGR2YUV_I420).tobytes()))
+        for n in range(int(clip_scene.duration_s * fps))
+    ]
+
+
+def test_frames_blurred_as_they_stream_are_blurred_where_the_whole_clips_plan_says():
+    """The worker blurs each frame once the samples up to `lookahead_s` after it are in; the
+    rectangles must be those that the plan made from every sample of the clip gives."""
+    clip_scene = scene("a face turning to profile")
+    originals = _yuv_frames(clip_scene)
+    detector = HaarFaceDetector()
+    blur = ClipBlur(detector, blur_settings(detector.settings, 0.5), WIDTH, HEIGHT, clip_scene.duration_s)
+
+    streamed = list(blur(iter([Frame(f.t, bytearray(f.data)) for f in originals])))
+
+    tracks = blur.result.tracks
+    assert [f.t for f in streamed] == [f.t for f in originals]
+    assert tracks and blur.result.samples == 8
+    for original, out in zip(originals, streamed, strict=True):
+        expected = bytearray(original.data)
+        blur_yuv420p(expected, WIDTH, HEIGHT, boxes_at(tracks, original.t))
+        assert out.data == expected, f"frame at {original.t:.2f} s"
+    assert sum(out.data != original.data for original, out in zip(originals, streamed, strict=True)) >= 0.9 * len(originals)
+
+
+def test_a_detector_that_fails_half_way_stops_the_frames():
+    class Failing(HaarFaceDetector):
+        def detect(self, grey, sample_number=0):
+            if sample_number == 7:  # the frame at 3.5 s
+                raise cv2.error("out of memory")
+            return super().detect(grey, sample_number)
+
+    detector = Failing()
+    clip_scene = scene("two faces")
+    blur = ClipBlur(detector, blur_settings(detector.settings, 0.5), WIDTH, HEIGHT, clip_scene.duration_s)
+    out = []
+    with pytest.raises(FaceDetectionFailed, match="out of memory"):
+        for frame in blur(iter(_yuv_frames(clip_scene))):
+            out.append(frame)
+    # Only frames whose rectangles the samples before the failure decided went on, if any.
+    assert all(frame.t <= 3.5 - blur.settings.lookahead_s for frame in out)
+
+
+def test_the_blur_changes_the_rectangle_and_nothing_else():
+    picture = np.random.default_rng(7).integers(0, 256, 64 * 48 * 3 // 2, dtype=np.uint8)
+    data = bytearray(picture.tobytes())
+    blur_yuv420p(data, 64, 48, [Box(11, 9, 20, 20)])
+    luma = np.frombuffer(data, np.uint8)[:64 * 48].reshape(48, 64) != picture[:64 * 48].reshape(48, 64)
+    changed = np.argwhere(luma)
+    assert changed.min(axis=0).tolist() >= [9, 11] and changed.max(axis=0).tolist() <= [28, 30]
+    assert luma[9:29, 11:31].mean() > 0.9

@@ -1,23 +1,29 @@
-"""Finding faces in a clip: frames sampled by ffmpeg at a reduced size, OpenCV's Haar cascades.
+"""Finding and blurring faces in a clip as it streams from the decoder to the encoder.
+
+The edit with face blur is one decode and one encode (adapters/ffmpeg.py `edit_through`): the
+decoder's upright, scaled raw frames pass through `ClipBlur`, which keeps one frame every
+`interval_s` seconds for OpenCV's Haar cascades (in a thread of their own, so that decoding,
+detecting and encoding overlap), plans the blur from the faces found so far (domain/faces.py),
+and blurs each frame once the samples that decide its rectangles are in, `lookahead_s` later.
+Frames wait for that in memory: 3 s of edited frames at most (measured: the process grows by
+~130 MB on a 720p30 edit, ~250 MB at 60 fps).
 
 The cascades are the ones in the `opencv-python-headless` wheel (`cv2.data.haarcascades`):
 frontal (`haarcascade_frontalface_alt2.xml`) and profile (`haarcascade_profileface.xml`, run on
 the picture and on its mirror image, since it knows faces turned one way only). Nothing is
 downloaded at run time. Why these and how well they do: docs/face-blur.md.
 
-One ffmpeg run decodes the trimmed clip upright, keeps one frame every `interval_s` seconds,
-scales it to `detect_long_side` pixels on its long side, grey, and writes raw frames to a pipe;
-a reader thread queues them while the detector works, so decoding and detecting overlap.
-Any failure (a cascade that does not load, an OpenCV error, the sampler failing or timing out)
-raises FaceDetectionFailed: the caller must not publish the clip unblurred.
+Any failure of the detector (a cascade that does not load, an OpenCV error, a detection taking
+over a minute) raises FaceDetectionFailed out of the edit, which then writes no clip: the caller
+must not publish it.
 """
 
 from __future__ import annotations
 
-import queue
-import subprocess
-import threading
 import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +31,8 @@ import cv2
 import numpy as np
 import structlog
 
-from ..domain.faces import Box, Sample
-from ..domain.videos import Window
+from ..domain.faces import BlurSettings, BlurTrack, Box, Sample, boxes_at, plan_blur
+from .matroska import Frame
 
 log = structlog.get_logger(__name__)
 
@@ -49,11 +55,11 @@ class DetectorSettings:
     profile: bool = True
     profile_scale_factor: float = 1.15
     # The profile cascade (on the picture and its mirror) costs twice the frontal one: it looks
-    # at a smaller picture, this many pixels on its long side.
+    # at a smaller picture, this many pixels on its long side, and at one sample in
+    # `profile_every` (both sides); the blur plan allows for a face seen only that often
+    # (BlurSettings.search_interval_s, see `blur_settings`).
     profile_long_side: int = 320
-    # The profile cascade on the picture at even samples and on its mirror at odd ones (half the
-    # cost); otherwise both at every sample.
-    alternate_profile_sides: bool = False
+    profile_every: int = 2
 
 
 def merge_boxes(boxes: list[Box]) -> list[Box]:
@@ -98,26 +104,23 @@ class HaarFaceDetector:
         return [tuple(int(v) for v in row) for row in found]
 
     def detect(self, grey: np.ndarray, sample_number: int = 0) -> list[Box]:
+        """The faces in one sampled frame; the profile cascade runs on sample numbers that are
+        multiples of `profile_every` (0 included)."""
         s = self.settings
         try:
             cv2.setNumThreads(self._threads)
             grey = cv2.equalizeHist(grey)
             boxes = [Box(*row) for row in self._run(self._frontal, grey, s.scale_factor)]
-            if self._profile is not None:
+            if self._profile is not None and sample_number % max(s.profile_every, 1) == 0:
                 full_width = grey.shape[1]
                 shrink = min(1.0, s.profile_long_side / max(grey.shape))
                 if shrink < 1.0:
                     grey = cv2.resize(grey, (round(grey.shape[1] * shrink), round(grey.shape[0] * shrink)),
                                       interpolation=cv2.INTER_AREA)
-                found: list[Box] = []
-                as_is = not s.alternate_profile_sides or sample_number % 2 == 0
-                mirror = not s.alternate_profile_sides or sample_number % 2 == 1
-                if as_is:
-                    found += [Box(*row) for row in self._run(self._profile, grey, s.profile_scale_factor)]
-                if mirror:
-                    width = grey.shape[1]
-                    mirrored = self._run(self._profile, np.ascontiguousarray(grey[:, ::-1]), s.profile_scale_factor)
-                    found += [Box(width - x - w, y, w, h) for x, y, w, h in mirrored]
+                found = [Box(*row) for row in self._run(self._profile, grey, s.profile_scale_factor)]
+                width = grey.shape[1]
+                mirrored = self._run(self._profile, np.ascontiguousarray(grey[:, ::-1]), s.profile_scale_factor)
+                found += [Box(width - x - w, y, w, h) for x, y, w, h in mirrored]
                 boxes += [box.scaled(full_width / grey.shape[1]) for box in found]
         except cv2.error as error:
             raise FaceDetectionFailed(f"OpenCV failed: {error}") from error
@@ -125,107 +128,152 @@ class HaarFaceDetector:
 
 
 def detection_size(width: int, height: int, long_side: int) -> tuple[int, int]:
-    """The sampled frames' size: the edited picture's shape, `long_side` at most, even sides."""
+    """The size frames are scaled to for the detector: the edited picture's shape, `long_side`
+    at most, even sides."""
     scale = min(1.0, long_side / max(width, height))
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
+def blur_settings(detector: DetectorSettings, interval_s: float) -> BlurSettings:
+    """The blur plan's rules for frames sampled every `interval_s` and this detector: a face
+    only the profile cascade finds is looked for on one sample in `profile_every`."""
+    return BlurSettings(interval_s=interval_s, search_interval_s=interval_s * max(detector.profile_every, 1))
+
+
+def blur_yuv420p(data: bytearray, width: int, height: int, boxes: list[Box]) -> None:
+    """Blurs each rectangle of a raw yuv420p picture in place: a box blur three times over with
+    a radius of a quarter of the rectangle's short side (Gaussian-like, no feature left), on the
+    brightness and on the colour planes."""
+    picture = np.frombuffer(data, dtype=np.uint8)
+    luma_size, chroma_size = width * height, (width // 2) * (height // 2)
+    planes = (
+        (picture[:luma_size].reshape(height, width), 1),
+        (picture[luma_size:luma_size + chroma_size].reshape(height // 2, width // 2), 2),
+        (picture[luma_size + chroma_size:luma_size + 2 * chroma_size].reshape(height // 2, width // 2), 2),
+    )
+    for box in boxes:
+        radius = max(2, int(min(box.w, box.h)) // 4)
+        for plane, step in planes:
+            x0, y0 = int(box.x) // step, int(box.y) // step
+            x1, y1 = -(-int(box.x + box.w) // step), -(-int(box.y + box.h) // step)
+            region = plane[y0:y1, x0:x1]
+            if region.size == 0:
+                continue
+            side = 2 * max(1, radius // step) + 1
+            for _ in range(3):
+                cv2.blur(region, (side, side), dst=region)  # in place, inside the rectangle only
+
+
 @dataclass(frozen=True)
-class FaceScan:
-    samples: tuple[Sample, ...]  # boxes in the edited picture's pixels
-    detector: str
-    frames: int
-    decode_and_detect_s: float
-    detect_s: float
+class FaceBlurResult:
+    tracks: tuple[BlurTrack, ...]
+    samples: int
+    detect_s: float  # the detector's own time (it overlaps decoding and encoding)
 
 
-class FaceScanner:
-    """Samples a clip with ffmpeg and runs the detector on each sampled frame. The detector is
-    loaded for each scan, so a broken one fails that clip (FaceDetectionFailed)."""
+class ClipBlur:
+    """The frames of one clip in, the same frames out with every face blurred (see the module's
+    docstring). Call it once with the decoder's frames; `result` says what it found."""
+
+    def __init__(
+        self, detector: HaarFaceDetector, settings: BlurSettings, width: int, height: int, duration_s: float,
+        detect_timeout_s: float = 60.0,
+    ) -> None:
+        self.detector = detector
+        self.detect_timeout_s = detect_timeout_s
+        self.settings = settings
+        self.width, self.height = width, height
+        self.duration_s = duration_s
+        self.detect_size = detection_size(width, height, detector.settings.detect_long_side)
+        self._samples: list[Sample] = []
+        self._tracks: tuple[BlurTrack, ...] = ()
+        self._detect_s = 0.0
+
+    @property
+    def result(self) -> FaceBlurResult:
+        return FaceBlurResult(self._tracks, len(self._samples), self._detect_s)
+
+    def _detect(self, grey: np.ndarray, number: int) -> list[Box]:
+        began = time.thread_time()  # this thread's CPU only: the frames pass meanwhile
+        try:
+            return self.detector.detect(grey, number)
+        except FaceDetectionFailed:
+            raise
+        except Exception as error:  # anything else the detector trips on is a failed check too
+            raise FaceDetectionFailed(f"face detection failed: {error!r}") from error
+        finally:
+            self._detect_s += time.thread_time() - began
+
+    def _grey(self, frame: Frame) -> np.ndarray:
+        luma = np.frombuffer(frame.data, dtype=np.uint8, count=self.width * self.height).reshape(self.height, self.width)
+        if self.detect_size == (self.width, self.height):
+            return luma.copy()  # the frame is blurred in place later
+        return cv2.resize(luma, self.detect_size, interpolation=cv2.INTER_AREA)
+
+    def _take(self, t: float, future: Future[list[Box]]) -> None:
+        """A finished detection (waiting for it if need be) into the samples and the plan."""
+        factor = self.width / self.detect_size[0]
+        try:
+            boxes = future.result(timeout=self.detect_timeout_s)
+        except TimeoutError:
+            raise FaceDetectionFailed(f"the detector took over {self.detect_timeout_s:g} s on one frame") from None
+        self._samples.append(Sample(t, tuple(box.scaled(factor) for box in boxes)))
+        self._tracks = plan_blur(self._samples, self.width, self.height, self.duration_s, self.settings)
+
+    def _blurred(self, frame: Frame) -> Frame:
+        boxes = boxes_at(self._tracks, frame.t)
+        if boxes:
+            blur_yuv420p(frame.data, self.width, self.height, boxes)
+        return frame
+
+    def __call__(self, frames: Iterator[Frame]) -> Iterator[Frame]:
+        interval, lookahead = self.settings.interval_s, self.settings.lookahead_s
+        # Frames wait until the samples up to `lookahead` after them are detected; if detection
+        # falls behind by more than a sample, decoding waits for it (frames in memory: at most
+        # `lookahead` + one interval of them).
+        longest_wait = lookahead + interval
+        waiting: deque[Frame] = deque()
+        pending: deque[tuple[float, Future[list[Box]]]] = deque()
+        next_sample = 0.0
+        detecting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="face-detector")
+        try:
+            for frame in frames:
+                waiting.append(frame)
+                if frame.t >= next_sample - 1e-3:
+                    number = len(self._samples) + len(pending)
+                    pending.append((frame.t, detecting.submit(self._detect, self._grey(frame), number)))
+                    next_sample = (int(frame.t / interval + 1e-6) + 1) * interval
+                while pending and (pending[0][1].done() or frame.t - waiting[0].t > longest_wait):
+                    self._take(*pending.popleft())
+                known = self._samples[-1].t if self._samples else -1.0
+                while waiting and waiting[0].t <= known - lookahead:
+                    yield self._blurred(waiting.popleft())
+            while pending:
+                self._take(*pending.popleft())
+            while waiting:
+                yield self._blurred(waiting.popleft())
+        finally:
+            # Not waiting for a detection still running: a stuck one must not hold the edit.
+            detecting.shutdown(wait=False, cancel_futures=True)
+        log.debug("faces_planned", samples=len(self._samples), tracks=len(self._tracks), detect_s=round(self._detect_s, 3))
+
+
+class FaceBlur:
+    """The worker's face blur: its settings, and a `ClipBlur` for each clip. The cascades are
+    loaded for each clip, so a broken detector fails that clip (FaceDetectionFailed)."""
 
     def __init__(
         self, settings: DetectorSettings | None = None, *, cascade_dir: Path | None = None, interval_s: float = 0.5,
-        threads: int = 2, timeout_s: float = 240.0, binary: str = "ffmpeg",
     ) -> None:
         self.settings = settings or DetectorSettings()
         self.cascade_dir = cascade_dir
         self.interval_s = interval_s
-        self.threads = threads
-        self.timeout_s = timeout_s
-        self.binary = binary
 
-    def sampler_command(self, source: Path, window: Window, width: int, height: int) -> list[str]:
-        every = f"fps=1/{self.interval_s:g}:round=near" if self.interval_s > 0 else "null"
-        return [
-            self.binary, "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", str(self.threads),
-            # Decoding without the deblocking filter, and without the frames no other frame refers
-            # to (no side effect on the others), costs about a third less; for a face at this size
-            # neither changes anything, and a sample moves by a frame or two at most.
-            "-skip_loop_filter", "all", "-skip_frame", "noref",
-            "-ss", f"{window.start_s:.3f}", "-t", f"{window.length_s:.3f}", "-i", str(source),
-            "-an", "-sn", "-dn", "-vf", f"{every},scale={width}:{height}:flags=area,format=gray",
-            "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1",
-        ]
+    @property
+    def blur(self) -> BlurSettings:
+        return blur_settings(self.settings, self.interval_s)
 
-    def scan(self, source: Path, window: Window, out_width: int, out_height: int) -> FaceScan:
-        """The faces of each sampled frame of `window`, in the coordinates of an `out_width` x
-        `out_height` picture (the edit's output size)."""
-        detector = HaarFaceDetector(self.settings, self.cascade_dir, threads=self.threads)
-        width, height = detection_size(out_width, out_height, self.settings.detect_long_side)
-        factor = out_width / width
-        frame_bytes = width * height
-        began = time.monotonic()
-        try:
-            process = subprocess.Popen(
-                self.sampler_command(source, window, width, height), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=source.parent,
-            )
-        except OSError as error:
-            raise FaceDetectionFailed(f"the frame sampler could not start: {error}") from error
-        frames: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
-        stderr: list[bytes] = []
-
-        def read() -> None:
-            assert process.stdout is not None and process.stderr is not None
-            try:
-                while chunk := process.stdout.read(frame_bytes):
-                    if len(chunk) == frame_bytes:
-                        frames.put(chunk)
-            finally:
-                frames.put(None)
-                stderr.append(process.stderr.read())
-
-        reader = threading.Thread(target=read, name="face-sampler", daemon=True)
-        reader.start()
-        samples: list[Sample] = []
-        detecting = 0.0
-        try:
-            while True:
-                remaining = self.timeout_s - (time.monotonic() - began)
-                try:
-                    chunk = frames.get(timeout=max(remaining, 0.001))
-                except queue.Empty:
-                    raise FaceDetectionFailed(f"sampling frames timed out after {self.timeout_s:g} s") from None
-                if chunk is None:
-                    break
-                grey = np.frombuffer(chunk, dtype=np.uint8).reshape(height, width)
-                started = time.monotonic()
-                boxes = detector.detect(grey, len(samples))
-                detecting += time.monotonic() - started
-                samples.append(Sample(round(len(samples) * self.interval_s, 3), tuple(b.scaled(factor) for b in boxes)))
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait()
-            while reader.is_alive():  # let a reader blocked on a full queue finish
-                try:
-                    frames.get(timeout=0.1)
-                except queue.Empty:
-                    pass
-            reader.join(timeout=5)
-        if process.returncode != 0:
-            message = b"".join(stderr).decode(errors="replace")[-1000:]
-            raise FaceDetectionFailed(f"the frame sampler failed ({process.returncode}): {message}", message)
-        if not samples:
-            raise FaceDetectionFailed("the frame sampler gave no frame")
-        return FaceScan(tuple(samples), detector.name, len(samples), time.monotonic() - began, detecting)
+    def for_clip(self, width: int, height: int, duration_s: float) -> ClipBlur:
+        """For a clip edited to `width` x `height` (yuv420p) and `duration_s` long."""
+        detector = HaarFaceDetector(self.settings, self.cascade_dir)
+        return ClipBlur(detector, self.blur, width, height, duration_s)

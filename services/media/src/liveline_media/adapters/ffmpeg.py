@@ -3,22 +3,32 @@
 Command lines are built with ffmpeg-python, run with explicit arguments, a timeout, a thread
 count and captured stderr, in a scratch directory the caller owns. `edit_command` is the whole
 edit of a video as ONE ffmpeg run: upright, at most 720p, trimmed, loudness-normalised, with the
-overlay burnt in, every face found blurred (`EditSettings.blur`, planned in domain/faces.py),
-H.264/AAC MP4 with faststart and no metadata, plus a JPEG poster.
+overlay burnt in, H.264/AAC MP4 with faststart and no metadata, plus a JPEG poster.
+
+`edit_through` is the same edit with the picture passing through Python between decoding and
+encoding (the face blur, adapters/faces.py): one ffmpeg run decodes, turns upright, trims and
+scales, and writes raw frames with their timestamps (Matroska, adapters/matroska.py) to a pipe;
+the frames go through the caller's function; a second ffmpeg run reads them and does the rest of
+the edit, with the sound read from the source itself. The clip is decoded once, as in the bare
+edit, and the output is the same bit for bit when the function changes nothing.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import signal
 import subprocess
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg
 import structlog
 
-from ..domain.faces import BlurTrack, corner_expressions
 from ..domain.videos import Probe, Window
+from .matroska import Frame, FrameWriter, MatroskaError, read_frames
 
 log = structlog.get_logger(__name__)
 
@@ -42,28 +52,23 @@ class EditSettings:
     x264_preset: str = "veryfast"
     crf: int = 23
     audio_bitrate: str = "128k"
-    blur: tuple[BlurTrack, ...] = ()
+
+    @property
+    def frame_bytes(self) -> int:
+        """The size of one raw yuv420p frame of the edited picture."""
+        return self.width * self.height * 3 // 2
 
 
-# A filter graph longer than this goes to a script file (one argv entry is limited to 128 KiB).
-_SCRIPT_OVER = 8_000
+# What a pipe between ffmpeg and Python holds (Linux's default is 64 KiB: a frame would take
+# twenty round trips). Up to /proc/sys/fs/pipe-max-size, 1 MiB unless changed.
+_PIPE_BYTES = 1 << 20
 
 
-def blur_faces(picture, tracks: tuple[BlurTrack, ...]):
-    """Each track's rectangle cut out where it is at each frame's time, box-blurred (three
-    passes, radius a quarter of its short side: a strong, Gaussian-like blur), and laid back on
-    the picture, only between the track's start and end."""
-    for track in tracks:
-        x, y = corner_expressions(track)
-        during = f"between(t,{track.start_s:.3f},{track.end_s:.3f})"
-        radius = max(2, min(track.width, track.height) // 4)
-        parts = picture.filter_multi_output("split")
-        patch = (
-            parts[1].filter("crop", track.width, track.height, x, y)
-            .filter("boxblur", luma_radius=radius, luma_power=3, enable=during)
-        )
-        picture = ffmpeg.overlay(parts[0], patch, x=x, y=y, enable=during, eof_action="pass")
-    return picture
+def _widen(pipe) -> None:
+    try:
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except OSError:
+        pass  # a smaller pipe is slower, not wrong
 
 
 def _rotation(stream: dict) -> int:
@@ -131,22 +136,39 @@ class Ffmpeg:
             video_frames=_frames(video) if video else None,
         )
 
-    def edit_command(self, source: Path, clip: Path, poster: Path, settings: EditSettings) -> list[str]:
-        """The argv of the one ffmpeg run that edits `source` into `clip` and `poster`.
+    @staticmethod
+    def _source(source: Path, window: Window):
+        return ffmpeg.input(str(source), ss=f"{window.start_s:.3f}", t=f"{window.length_s:.3f}")
 
-        ffmpeg turns the picture upright by itself (its autorotate, on by default) before the
-        filters run, and writes the output without the rotation tag.
-        """
-        window = settings.window
-        raw = ffmpeg.input(str(source), ss=f"{window.start_s:.3f}", t=f"{window.length_s:.3f}")
+    @staticmethod
+    def _picture(raw, settings: EditSettings):
+        """The trimmed picture upright (ffmpeg's autorotate, on by default, turns it before the
+        filters run), at the edited size, yuv420p."""
+        return raw.video.filter("scale", settings.width, settings.height).filter("setsar", 1).filter("format", "yuv420p")
+
+    def edit_command(self, source: Path, clip: Path, poster: Path, settings: EditSettings) -> list[str]:
+        """The argv of the one ffmpeg run that edits `source` into `clip` and `poster` (the
+        output is written without the rotation tag)."""
+        raw = self._source(source, settings.window)
+        return self._encode(self._picture(raw, settings), raw.audio, clip, poster, settings)
+
+    def decode_command(self, source: Path, settings: EditSettings) -> list[str]:
+        """The first run of `edit_through`: the picture of `edit_command` up to its overlay, as
+        raw frames in Matroska on stdout."""
+        picture = self._picture(self._source(source, settings.window), settings)
+        # No CRC per cluster: nothing is stored, and it would be a checksum of every frame.
+        output = ffmpeg.output(picture, "pipe:1", format="matroska", vcodec="rawvideo", write_crc32=0)
+        return output.global_args(*_QUIET).compile(cmd=self.binary)
+
+    def encode_command(self, source: Path, clip: Path, poster: Path, settings: EditSettings) -> list[str]:
+        """The second run of `edit_through`: the rest of `edit_command`, on the frames on stdin,
+        with the sound of `source`."""
+        frames = ffmpeg.input("pipe:0", format="matroska")
+        return self._encode(frames.video, self._source(source, settings.window).audio, clip, poster, settings)
+
+    def _encode(self, picture, sound, clip: Path, poster: Path, settings: EditSettings) -> list[str]:
         picture = (
-            raw.video.filter("scale", settings.width, settings.height)
-            .filter("setsar", 1)
-            .filter("format", "yuv420p")
-        )
-        picture = (
-            blur_faces(picture, settings.blur)
-            .filter(
+            picture.filter(
                 "drawtext", fontfile=str(settings.font_file), textfile=str(settings.overlay_text_file),
                 expansion="none", fontsize=overlay_font_size(settings.width, settings.height, settings.overlay_text_file),
                 fontcolor="white", box=1, boxcolor="black@0.45", boxborderw=6, x=12, y="h-th-18",
@@ -160,7 +182,7 @@ class Ffmpeg:
         }
         if settings.has_audio:
             sound = (
-                raw.audio.filter("loudnorm", I=-16, TP=-1.5, LRA=11)
+                sound.filter("loudnorm", I=-16, TP=-1.5, LRA=11)
                 .filter("aresample", 48000)
                 .filter("aformat", channel_layouts="stereo")
             )
@@ -170,16 +192,100 @@ class Ffmpeg:
         # The first frame of the edited picture, overlay included.
         still = picture[1].filter("select", "eq(n,0)")
         poster_out = ffmpeg.output(still, str(poster), vframes=1, map_metadata=-1, **{"q:v": 3})
-        argv = ffmpeg.merge_outputs(edited, poster_out).global_args(*_QUIET).overwrite_output().compile(cmd=self.binary)
-        graph = argv.index("-filter_complex") + 1
-        if len(argv[graph]) > _SCRIPT_OVER:
-            script = clip.parent / "filters.txt"
-            script.write_text(argv[graph], encoding="utf-8")
-            argv[graph - 1: graph + 1] = ["-filter_complex_script", str(script)]
-        return argv
+        return ffmpeg.merge_outputs(edited, poster_out).global_args(*_QUIET).overwrite_output().compile(cmd=self.binary)
 
     def edit(self, source: Path, clip: Path, poster: Path, settings: EditSettings) -> None:
         self.run(self.edit_command(source, clip, poster, settings), cwd=clip.parent, what="ffmpeg edit")
+
+    def edit_through(
+        self, source: Path, clip: Path, poster: Path, settings: EditSettings,
+        frames: Callable[[Iterator[Frame]], Iterator[Frame]],
+    ) -> None:
+        """The edit of `edit`, with the decoded frames passed through `frames` (which yields
+        them in order, changed in place, and may hold some back for a while) on their way to
+        the encoder. Within this object's timeout, as one edit. If `frames` raises, both runs
+        are stopped and its error raised. A run that fails raises
+        FfmpegError with its stderr ("ffmpeg decode" or "ffmpeg edit"). Either way the
+        unfinished clip and poster are deleted."""
+        try:
+            self._edit_through(source, clip, poster, settings, frames)
+        except BaseException:
+            clip.unlink(missing_ok=True)
+            poster.unlink(missing_ok=True)
+            raise
+
+    def _edit_through(
+        self, source: Path, clip: Path, poster: Path, settings: EditSettings,
+        frames: Callable[[Iterator[Frame]], Iterator[Frame]],
+    ) -> None:
+        work = clip.parent
+        decoder_log = (work / "decoder.log").open("w+b")
+        encoder_log = (work / "encoder.log").open("w+b")
+        with decoder_log, encoder_log:
+            decoder = subprocess.Popen(self.decode_command(source, settings), cwd=work, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=decoder_log)
+            encoder = subprocess.Popen(self.encode_command(source, clip, poster, settings), cwd=work,
+                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=encoder_log)
+            assert decoder.stdout is not None and encoder.stdin is not None
+            _widen(decoder.stdout)
+            _widen(encoder.stdin)
+            timed_out = threading.Event()
+
+            def kill() -> None:
+                for process in (decoder, encoder):
+                    if process.poll() is None:
+                        process.kill()
+
+            def time_out() -> None:
+                timed_out.set()
+                kill()
+
+            timer = threading.Timer(self.timeout_s, time_out)
+            timer.start()
+            spare: list[bytearray] = []  # frames' buffers, used again once written
+            broken: Exception | None = None
+            try:
+                headers, decoded = read_frames(
+                    decoder.stdout, settings.frame_bytes, lambda: spare.pop() if spare else bytearray(settings.frame_bytes)
+                )
+                writer = FrameWriter(encoder.stdin, headers)
+                passed = frames(decoded)
+                try:
+                    for frame in passed:
+                        writer.write(frame)
+                        spare.append(frame.data)
+                finally:
+                    getattr(passed, "close", lambda: None)()  # a generator's own clean-up, now
+                encoder.stdin.close()
+            except (BrokenPipeError, MatroskaError) as error:
+                broken = error  # a run stopped half-way (or was stopped); its exit status says which
+            except BaseException:
+                kill()
+                raise
+            finally:
+                if not encoder.stdin.closed:
+                    kill()  # the frames did not all arrive: no clip
+                    try:
+                        encoder.stdin.close()
+                    except BrokenPipeError:
+                        pass
+                decoder.stdout.close()
+                for process in (decoder, encoder):
+                    process.wait()  # the timer still stops them at the deadline
+                timer.cancel()
+            if timed_out.is_set():
+                raise FfmpegError("ffmpeg edit", None, f"timed out after {self.timeout_s:g} s")
+            runs = (("ffmpeg decode", decoder, decoder_log), ("ffmpeg edit", encoder, encoder_log))
+            failed = [run for run in runs if run[1].returncode != 0]
+            # A run that failed by itself, rather than one stopped because the other had.
+            failed.sort(key=lambda run: run[1].returncode in (-signal.SIGKILL, -signal.SIGPIPE))
+            if failed or broken is not None:
+                what, process, log_file = failed[0] if failed else runs[1]
+                log_file.seek(0)
+                stderr = log_file.read().decode(errors="replace")
+                if broken is not None:
+                    stderr += f"\n(the frames between the two runs: {broken})"
+                raise FfmpegError(what, process.returncode, stderr)
 
 
 def overlay_font_size(width: int, height: int, text_file: Path) -> int:

@@ -4,10 +4,12 @@ The detector looks at frames sampled every `interval_s` seconds (at a reduced si
 samples nothing is looked at, so each face found is carried through time as a *track*:
 detections of consecutive samples that overlap are one face, its centre moves linearly between
 them, a face missed for up to `max_gap` samples (a turn, a hand in front) is bridged, and the
-track is extended by one interval before its first and after its last detection (a face
-appearing half-way was there some time before the sample that saw it), moving on at the speed
-it had. The blur rectangle of a track has one size (its largest face, grown by `margin` on every
-side), so the ffmpeg filters need only per-frame positions.
+track is extended before its first and after its last detection by as long as a face could
+have been there unseen (`search_interval_s`: a face appearing half-way was there some time
+before the sample that saw it), moving on at the speed it had. The blur rectangle is the face
+grown by `margin` on every side; between two detections it has the larger of their two sizes.
+A rectangle at time t depends only on the samples up to t + `lookahead_s`, so frames can be
+blurred as the clip streams through the worker, that far behind the newest sample.
 
 Coordinates are pixels of the edited (upright, scaled) picture; times are seconds of the edited
 clip (0 = the start of the uploader's trim).
@@ -15,6 +17,7 @@ clip (0 = the start of the uploader's trim).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -62,12 +65,11 @@ class Sample:
 
 @dataclass(frozen=True)
 class BlurTrack:
-    """One face through time: a `width` x `height` rectangle whose centre passes through `points`
-    (time, cx, cy), linearly between them, blurred from `start_s` to `end_s`."""
+    """One face through time: a rectangle whose centre passes through `points` (time, cx, cy,
+    width, height), linearly between them, blurred from `start_s` to `end_s`. Between two points
+    the rectangle has the larger of their two sizes."""
 
-    points: tuple[tuple[float, float, float], ...]
-    width: int
-    height: int
+    points: tuple[tuple[float, float, float, int, int], ...]
     frame_width: int
     frame_height: int
 
@@ -79,36 +81,46 @@ class BlurTrack:
     def end_s(self) -> float:
         return self.points[-1][0]
 
-    def centre_at(self, t: float) -> tuple[float, float]:
-        points = self.points
-        if t <= points[0][0]:
-            return points[0][1], points[0][2]
-        for (t0, x0, y0), (t1, x1, y1) in zip(points, points[1:]):
-            if t <= t1:
-                share = (t - t0) / (t1 - t0) if t1 > t0 else 1.0
-                return x0 + (x1 - x0) * share, y0 + (y1 - y0) * share
-        return points[-1][1], points[-1][2]
-
-    def corner_at(self, t: float) -> tuple[int, int]:
-        """The top-left corner at `t`, kept inside the picture (what crop and overlay do too)."""
-        cx, cy = self.centre_at(t)
-        x = min(max(round(cx - self.width / 2), 0), self.frame_width - self.width)
-        y = min(max(round(cy - self.height / 2), 0), self.frame_height - self.height)
-        return x, y
-
     def box_at(self, t: float) -> Box | None:
+        """The rectangle at `t`, kept inside the picture, or None outside the track's time."""
         if not self.start_s <= t <= self.end_s:
             return None
-        x, y = self.corner_at(t)
-        return Box(x, y, self.width, self.height)
+        points = self.points
+        before = max(bisect.bisect_right(points, t, key=lambda point: point[0]) - 1, 0)
+        after = min(before + 1, len(points) - 1)
+        (t0, x0, y0, w0, h0), (t1, x1, y1, w1, h1) = points[before], points[after]
+        share = (t - t0) / (t1 - t0) if t1 > t0 else 0.0
+        cx, cy = x0 + (x1 - x0) * share, y0 + (y1 - y0) * share
+        width, height = max(w0, w1), max(h0, h1)
+        x = min(max(round(cx - width / 2), 0), self.frame_width - width)
+        y = min(max(round(cy - height / 2), 0), self.frame_height - height)
+        return Box(x, y, width, height)
 
 
 @dataclass(frozen=True)
 class BlurSettings:
-    interval_s: float = 0.5
+    interval_s: float = 0.5  # between two sampled frames
+    # The longest time between two samples on which every cascade looks at the whole picture (the
+    # profile cascade looks at one sample in two): a face may have been there unseen for this
+    # long before its first detection and after its last, so its blur starts and ends that much
+    # earlier and later.
+    search_interval_s: float = 1.0
     margin: float = 0.3  # of the face's width/height, added on each side
     max_gap: int = 2  # samples a face may be missed for and still be the same track
     min_side: int = 16
+
+    @property
+    def reach_s(self) -> float:
+        """The longest time between two detections of one track."""
+        return (self.max_gap + 1) * self.interval_s
+
+    @property
+    def lookahead_s(self) -> float:
+        """How far past a frame the samples must be known for that frame's rectangles to be
+        final: a track may continue up to `reach_s` after its last detection before the frame,
+        and one first seen up to `search_interval_s` after the frame takes its speed from its
+        second detection, up to `reach_s` later still."""
+        return self.reach_s + self.search_interval_s
 
 
 def _even(value: float, limit: int) -> int:
@@ -120,7 +132,7 @@ def link_tracks(samples: Sequence[Sample], settings: BlurSettings) -> list[list[
     finished: list[list[tuple[float, Box]]] = []
     active: list[list[tuple[float, Box]]] = []
     for sample in sorted(samples, key=lambda s: s.t):
-        reach = (settings.max_gap + 1) * settings.interval_s + 1e-6
+        reach = settings.reach_s + 1e-6
         still = [track for track in active if sample.t - track[-1][0] <= reach]
         finished.extend(track for track in active if sample.t - track[-1][0] > reach)
         active = still
@@ -148,63 +160,39 @@ def link_tracks(samples: Sequence[Sample], settings: BlurSettings) -> list[list[
 def plan_blur(
     samples: Sequence[Sample], frame_width: int, frame_height: int, duration_s: float, settings: BlurSettings
 ) -> tuple[BlurTrack, ...]:
-    """The blur rectangles of a clip, from the faces found in its sampled frames."""
+    """The blur rectangles of a clip, from the faces found in its sampled frames.
+
+    A rectangle at time t depends only on the samples up to t + `settings.lookahead_s`, so the
+    plan made from the samples known so far is final for the frames that far back (the worker
+    blurs frames as the clip streams through it, adapters/faces.py).
+    """
     tracks = []
     for track in link_tracks(samples, settings):
-        biggest_w = max(box.w for _, box in track)
-        biggest_h = max(box.h for _, box in track)
-        width = _even(max(biggest_w * (1 + 2 * settings.margin), settings.min_side), frame_width)
-        height = _even(max(biggest_h * (1 + 2 * settings.margin), settings.min_side), frame_height)
-        points = [(t, box.cx, box.cy) for t, box in track]
-        # Before the first and after the last sighting: one interval more, at the speed it had.
-        (t0, x0, y0), (t1, x1, y1) = points[0], points[min(1, len(points) - 1)]
+        points = [
+            (t, box.cx, box.cy,
+             _even(max(box.w * (1 + 2 * settings.margin), settings.min_side), frame_width),
+             _even(max(box.h * (1 + 2 * settings.margin), settings.min_side), frame_height))
+            for t, box in track
+        ]
+        # Before the first and after the last sighting: as long as the face may have been there
+        # unseen, at the speed it had.
+        (t0, x0, y0, w0, h0), (t1, x1, y1, _, _) = points[0], points[min(1, len(points) - 1)]
         vx, vy = ((x1 - x0) / (t1 - t0), (y1 - y0) / (t1 - t0)) if t1 > t0 else (0.0, 0.0)
-        lead = min(settings.interval_s, t0)
+        lead = min(settings.search_interval_s, t0)
         if lead > 0:
-            points.insert(0, (t0 - lead, x0 - vx * lead, y0 - vy * lead))
-        (ta, xa, ya), (tb, xb, yb) = points[max(len(points) - 2, 0)], points[-1]
+            points.insert(0, (t0 - lead, x0 - vx * lead, y0 - vy * lead, w0, h0))
+        (ta, xa, ya, _, _), (tb, xb, yb, wb, hb) = points[max(len(points) - 2, 0)], points[-1]
         vx, vy = ((xb - xa) / (tb - ta), (yb - ya) / (tb - ta)) if tb > ta else (0.0, 0.0)
-        tail = min(settings.interval_s, max(duration_s - tb, 0.0))
+        tail = min(settings.search_interval_s, max(duration_s - tb, 0.0))
         if tail > 0:
-            points.append((tb + tail, xb + vx * tail, yb + vy * tail))
-        tracks.append(BlurTrack(tuple(points), width, height, frame_width, frame_height))
+            points.append((tb + tail, xb + vx * tail, yb + vy * tail, wb, hb))
+        tracks.append(BlurTrack(tuple(points), frame_width, frame_height))
     return tuple(sorted(tracks, key=lambda track: track.start_s))
 
 
-def piecewise_linear(points: Sequence[tuple[float, float]], variable: str = "t") -> str:
-    """An ffmpeg expression of `variable` through (t, value) points, held before and after.
-
-    A balanced tree of if(lt(...)) so that a long track costs a few comparisons per frame.
-    """
-    if len(points) == 1:
-        return f"{points[0][1]:.1f}"
-
-    def segment(i: int) -> str:
-        (t0, v0), (t1, v1) = points[i], points[i + 1]
-        if t1 <= t0 or abs(v1 - v0) < 0.05:
-            return f"{v1:.1f}"
-        slope = (v1 - v0) / (t1 - t0)
-        return f"({v0:.1f}+{slope:.3f}*({variable}-{t0:.3f}))"
-
-    def tree(lo: int, hi: int) -> str:  # segments lo..hi-1
-        if hi - lo == 1:
-            return segment(lo)
-        mid = (lo + hi) // 2
-        return f"if(lt({variable},{points[mid][0]:.3f}),{tree(lo, mid)},{tree(mid, hi)})"
-
-    (first, before), (last, after) = points[0], points[-1]
-    return f"if(lt({variable},{first:.3f}),{before:.1f},if(gte({variable},{last:.3f}),{after:.1f},{tree(0, len(points) - 1)}))"
-
-
-def corner_expressions(track: BlurTrack) -> tuple[str, str]:
-    """ffmpeg expressions of `t` for the top-left corner of a track's rectangle (crop and overlay
-    both keep it inside the picture, as `BlurTrack.corner_at` does)."""
-    xs = piecewise_linear([(t, cx - track.width / 2) for t, cx, _ in track.points])
-    ys = piecewise_linear([(t, cy - track.height / 2) for t, _, cy in track.points])
-    return (
-        f"clip({xs},0,{track.frame_width - track.width})",
-        f"clip({ys},0,{track.frame_height - track.height})",
-    )
+def boxes_at(tracks: Iterable[BlurTrack], t: float) -> list[Box]:
+    """The blur rectangles of the frame at `t`."""
+    return [box for box in (track.box_at(t) for track in tracks) if box is not None]
 
 
 def coverage(face: Box, blurs: Iterable[Box]) -> float:

@@ -12,13 +12,12 @@ from typing import Any
 from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
 
-from ..adapters.faces import FaceScanner
+from ..adapters.faces import FaceBlur
 from ..adapters.ffmpeg import Ffmpeg
 from ..adapters.grants import GrantsRepository
 from ..adapters.merchants import OrderServiceMerchants
 from ..adapters.object_store import ObjectStore
 from ..adapters.videos import VideosRepository
-from ..domain.faces import BlurSettings
 from ..domain.videos import Limits, Video
 
 
@@ -29,7 +28,7 @@ class Dependencies:
     store: ObjectStore
     merchants: OrderServiceMerchants
     ffmpeg: Ffmpeg
-    faces: FaceScanner
+    faces: FaceBlur
     clock: Clock
     raw_bucket: str
     edited_bucket: str
@@ -39,7 +38,6 @@ class Dependencies:
     playback_url_ttl: timedelta = timedelta(minutes=15)
     edit_attempts: int = 3
     x264_preset: str = "veryfast"
-    blur: BlurSettings = field(default_factory=BlurSettings)
     overlay_font: Path = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
     scratch_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
     # Tells the outbox relay that a video has events to publish (relay.notify).

@@ -2,10 +2,11 @@
 it with a reason the uploader understands, or find its faces, edit it in one ffmpeg pass with
 every face blurred, and publish it.
 
-Faces (docs/face-blur.md): unless the uploader chose keep_faces, the clip is scanned (sampled
-frames, Haar cascades) and each face found is blurred through the time it is visible, in the same
-ffmpeg run as the rest of the edit. A scan that fails is never published unblurred: it is
-retried like any failed edit, and on the last attempt the video is rejected.
+Faces (docs/face-blur.md): unless the uploader chose keep_faces, the decoded frames pass through
+the face blur on their way to the encoder (sampled frames, Haar cascades, every face found
+blurred through the time it is visible): one decode and one encode, as without it. A check that
+fails is never published unblurred: it is retried like any failed edit, and on the last attempt
+the video is rejected.
 
 Exactly once: the video leaves `processing` by one conditional update that carries VideoEdited
 or VideoRejected in its outbox. A worker killed mid-edit leaves the video `processing` and the
@@ -30,7 +31,6 @@ from liveline_shared.events import VideoEdited, VideoRejected, VideoUploaded
 from ..adapters.faces import FaceDetectionFailed
 from ..adapters.ffmpeg import EditSettings, FfmpegError
 from ..adapters.videos import COLLECTION as VIDEOS
-from ..domain.faces import BlurTrack, plan_blur
 from ..domain.videos import (
     Rejection,
     Video,
@@ -121,29 +121,21 @@ async def _edit(video: Video, scratch: Path, deps: Dependencies) -> Rejection | 
     text_file.write_text(overlay_text(merchant.name, video.visited_at, merchant.timezone), encoding="utf-8")
     width, height = output_size(*upright_size(probe))
     window = edit_window(probe.duration_s, video.trim_start_s, video.trim_end_s, deps.limits.max_published_duration_s)
-    scanning = time.monotonic()
-    blur: tuple[BlurTrack, ...] = ()
-    detector = None
-    if not video.keep_faces:
-        try:
-            scan = await asyncio.to_thread(deps.faces.scan, source, window, width, height)
-        except FaceDetectionFailed as error:
-            if "Invalid data found" in error.stderr or "corrupt" in error.stderr.lower():
-                return judge_unprobeable(error.stderr)  # broken, as the edit below would find too
-            raise
-        blur = plan_blur(scan.samples, width, height, window.length_s, deps.blur)
-        detector = scan.detector
-        log.info("video_faces_found", video_id=video.video_id, faces=len(blur), frames=scan.frames,
-                 scan_s=round(scan.decode_and_detect_s, 3), detect_s=round(scan.detect_s, 3))
     settings = EditSettings(
         width=width, height=height, window=window,
         has_audio=probe.audio_codec is not None, overlay_text_file=text_file, font_file=deps.overlay_font,
-        x264_preset=deps.x264_preset, blur=blur,
+        x264_preset=deps.x264_preset,
     )
     clip, poster = scratch / "edited.mp4", scratch / "poster.jpg"
     encoding = time.monotonic()
+    faces = detector = None
     try:
-        await asyncio.to_thread(deps.ffmpeg.edit, source, clip, poster, settings)
+        if video.keep_faces:
+            await asyncio.to_thread(deps.ffmpeg.edit, source, clip, poster, settings)
+        else:
+            blur = await asyncio.to_thread(deps.faces.for_clip, width, height, window.length_s)
+            await asyncio.to_thread(deps.ffmpeg.edit_through, source, clip, poster, settings, blur)
+            faces, detector = blur.result, blur.detector.name
     except FfmpegError as error:
         # A file ffprobe could open but ffmpeg cannot decode is broken, not a passing failure.
         if "Invalid data found" in error.stderr or "corrupt" in error.stderr.lower():
@@ -158,12 +150,16 @@ async def _edit(video: Video, scratch: Path, deps: Dependencies) -> Rejection | 
         deps.store.put_file(deps.edited_bucket, video.edited_key, clip, "video/mp4"),
     )
     done = time.monotonic()
+    if faces is not None:
+        log.info("video_faces_blurred", video_id=video.video_id, faces=len(faces.tracks), samples=faces.samples,
+                 detect_cpu_s=round(faces.detect_s, 3))
     log.info("video_edit_timings", video_id=video.video_id, download_s=round(downloaded - began, 3),
-             probe_s=round(scanning - downloaded, 3), faces_s=round(encoding - scanning, 3),
-             ffmpeg_s=round(encoded - encoding, 3), store_s=round(done - encoded, 3))
+             probe_s=round(encoding - downloaded, 3), ffmpeg_s=round(encoded - encoding, 3),
+             store_s=round(done - encoded, 3))
     return _Edited(
         round(edited.duration_s, 3), edited.width, edited.height, clip.stat().st_size,
-        faces_blurred=not video.keep_faces, faces_found=None if video.keep_faces else len(blur), face_detector=detector,
+        faces_blurred=faces is not None, faces_found=len(faces.tracks) if faces is not None else None,
+        face_detector=detector,
     )
 
 
