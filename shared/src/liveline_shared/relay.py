@@ -1,9 +1,10 @@
 """The outbox relay: publishes the events waiting in documents' outboxes (see outbox.py) to Kafka.
 
-It claims a document with one conditional update (a lease with an owner and an expiry),
-publishes its pending events in order with an idempotent producer, waits for Kafka's
-acknowledgements and only then removes exactly those entries, on condition that it still holds
-the lease. A crash in between publishes the same event ids again later; never new ones.
+It claims a document with one conditional update (a lease with an owner and an expiry), or is
+handed one whose write took its lease, publishes its pending events in order with an idempotent
+producer, waits for Kafka's acknowledgements and only then removes exactly those entries. A crash
+in between publishes the same event ids again later; never new ones. Its reads and writes of the
+documents are in outbox_store.py.
 """
 
 from __future__ import annotations
@@ -13,31 +14,18 @@ import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import pymongo
 import structlog
 from aiokafka import AIOKafkaProducer
-from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from .backoff import Backoff, BackoffState
 from .clock import Clock, SystemClock
-from .metrics import EVENTS_PUBLISHED, OUTBOX_PUBLISH_DELAY, OUTBOX_RELAY_LAG
-from .outbox import (
-    LEASE,
-    LEASE_UNTIL,
-    OUTBOX,
-    PENDING,
-    PendingEvent,
-    WriteLease,
-    aware,
-    claimable_filter,
-    mark_sent_update,
-    pending_events,
-    sent_entries_filter,
-)
+from .metrics import EVENTS_PUBLISHED, OUTBOX_PUBLISH_DELAY
+from .outbox import PENDING, PendingEvent, WriteLease, pending_events
+from .outbox_store import OutboxStore
 
 log = structlog.get_logger(__name__)
 
@@ -107,6 +95,7 @@ class OutboxRelay:
         self.db_timeout_s = db_timeout_s
         self.workers = workers
         self.sweep_limit = sweep_limit
+        self.store = OutboxStore(db, self.clock, lease=self.lease, timeout_s=db_timeout_s, sweep_limit=sweep_limit)
         self.after_publish = after_publish
         self.backoff = BackoffState(Backoff(first_s=0.1, max_s=max_backoff_s))
         self._producer: AIOKafkaProducer | None = None
@@ -174,14 +163,13 @@ class OutboxRelay:
 
     async def ensure_indexes(self) -> None:
         for name in self.collections:
-            with pymongo.timeout(self.db_timeout_s):
-                await self.db[name].create_index([(PENDING, 1), (LEASE_UNTIL, 1)], name="outbox_pending")
+            await self.store.ensure_indexes(name)
 
     async def run_once(self) -> int:
         """One sweep of every collection, publishing every claimable document; the number of events published."""
         published = 0
         for collection in self.collections:
-            for document_id in await self._claimable_ids(collection):
+            for document_id in await self.store.claimable_ids(collection):
                 published += await self.publish_document(collection, document_id)
         return published
 
@@ -195,10 +183,10 @@ class OutboxRelay:
             claimed = None
             if held is not None:
                 lease_token, held = held.token, None
-                claimed = await self._read_held(collection, document_id, lease_token)
+                claimed = await self.store.read_held(collection, document_id, lease_token)
             if claimed is None:  # not held, or the writer's lease was lost meanwhile: claim as usual
                 lease_token = uuid.uuid4().hex
-                claimed = await self._claim(collection, document_id, lease_token)
+                claimed = await self.store.claim(collection, document_id, lease_token)
             if claimed is None:
                 return published
             events = pending_events(claimed)
@@ -210,10 +198,10 @@ class OutboxRelay:
             if acknowledged:
                 if self.after_publish is not None:
                     await self.after_publish(collection, document_id, acknowledged)
-                remaining = await self._mark_sent(collection, document_id, lease_token, acknowledged)
+                remaining = await self.store.mark_sent(collection, document_id, lease_token, acknowledged)
                 published += len(acknowledged)
             else:
-                await self._release(collection, document_id, lease_token)
+                await self.store.release(collection, document_id, lease_token)
             if error is not None:
                 delay = self.backoff.failed()
                 self._log.warning(
@@ -232,44 +220,11 @@ class OutboxRelay:
             if remaining == 0:
                 return published
 
-    async def _claimable_ids(self, collection: str) -> list[Any]:
-        """Ids of documents to claim; also sets the relay-lag metric from every pending document seen."""
-        now = self.clock.now()
-        oldest: datetime | None = None
-        claimable: list[Any] = []
-        with pymongo.timeout(self.db_timeout_s):
-            cursor = self.db[collection].find(
-                {PENDING: {"$gt": 0}}, {OUTBOX: 1, LEASE_UNTIL: 1}, limit=self.sweep_limit
-            )
-            async for document in cursor:
-                for entry in (document.get(OUTBOX) or {}).values():
-                    created_at = aware(entry["created_at"])
-                    oldest = created_at if oldest is None else min(oldest, created_at)
-                lease_until = document.get(LEASE_UNTIL)
-                if lease_until is None or aware(lease_until) < now:
-                    claimable.append(document["_id"])
-        OUTBOX_RELAY_LAG.labels(collection).set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
-        return claimable
-
-    async def _claim(self, collection: str, document_id: Any, lease_token: str) -> dict[str, Any] | None:
-        now = self.clock.now()
-        with pymongo.timeout(self.db_timeout_s):
-            return await self.db[collection].find_one_and_update(
-                {"_id": document_id, **claimable_filter(now)},
-                {"$set": {LEASE: lease_token, LEASE_UNTIL: now + self.lease}},
-                return_document=ReturnDocument.AFTER,
-            )
-
-    async def _read_held(self, collection: str, document_id: Any, lease_token: str) -> dict[str, Any] | None:
-        """The document if it still carries the writer's lease (a read, not a claim)."""
-        with pymongo.timeout(self.db_timeout_s):
-            return await self.db[collection].find_one({"_id": document_id, LEASE: lease_token})
-
     async def _release_held(self) -> None:
         """Gives up the writers' leases of documents still queued, so another relay need not wait for them."""
         held, self._held = self._held, {}
         for (collection, document_id), lease in held.items():
-            await self._release(collection, document_id, lease.token)
+            await self.store.release(collection, document_id, lease.token)
 
     async def _publish(
         self, events: Sequence[PendingEvent], collection: str, document_id: Any, lease_token: str
@@ -328,58 +283,19 @@ class OutboxRelay:
             )
             await self._renew(collection, document_id, lease_token)
 
-    async def _mark_sent(
-        self, collection: str, document_id: Any, lease_token: str, events: Sequence[PendingEvent]
-    ) -> int | None:
-        """Clears the published entries and gives up the lease; the events left pending, or None if
-        the lease was no longer ours.
-
-        The lease changes hands when a write takes one of its own (outbox.WriteLease) or after
-        ours expired. What Kafka acknowledged is published all the same, so those entries are
-        still removed if nobody removed them yet, and the lease is left to its new holder.
-        """
-        entries = sent_entries_filter(events)
-        with pymongo.timeout(self.db_timeout_s):
-            document = await self.db[collection].find_one_and_update(
-                {"_id": document_id, LEASE: lease_token, **entries},
-                mark_sent_update(events),
-                return_document=ReturnDocument.AFTER,
-            )
-        if document is not None:
-            return document[PENDING]
-        with pymongo.timeout(self.db_timeout_s):
-            await self.db[collection].update_one(
-                {"_id": document_id, **entries}, mark_sent_update(events, give_up_lease=False)
-            )
-        return None
-
     async def _renew(self, collection: str, document_id: Any, lease_token: str) -> None:
         try:
-            with pymongo.timeout(self.db_timeout_s):
-                renewed = await self.db[collection].update_one(
-                    {"_id": document_id, LEASE: lease_token}, {"$set": {LEASE_UNTIL: self.clock.now() + self.lease}}
-                )
+            renewed = await self.store.renew(collection, document_id, lease_token)
         except Exception as error:  # noqa: BLE001 - tried again at the next renewal
             self._log.warning("outbox_lease_renewal_failed", collection=collection, error=_describe(error))
             return
-        if renewed.matched_count == 0:
+        if not renewed:
             self._log.warning("outbox_lease_lost_while_publishing", collection=collection, document_id=str(document_id))
 
-    async def _release(self, collection: str, document_id: Any, lease_token: str) -> None:
-        with contextlib.suppress(Exception), pymongo.timeout(self.db_timeout_s):
-            await self.db[collection].update_one(
-                {"_id": document_id, LEASE: lease_token}, {"$unset": {LEASE: "", LEASE_UNTIL: ""}}
-            )
-
     async def _repair_counter(self, collection: str, document_id: Any, lease_token: str, pending: int) -> None:
-        # A counter above zero with no entries is a bug elsewhere; without a repair every sweep would
-        # claim the document again. The filter on the counter's value keeps a concurrent write safe.
+        # A counter above zero with no entries is a bug elsewhere.
         self._log.error("outbox_counter_without_entries", collection=collection, document_id=str(document_id))
-        with pymongo.timeout(self.db_timeout_s):
-            await self.db[collection].update_one(
-                {"_id": document_id, LEASE: lease_token, PENDING: pending},
-                {"$set": {PENDING: 0}, "$unset": {LEASE: "", LEASE_UNTIL: ""}},
-            )
+        await self.store.repair_counter(collection, document_id, lease_token, pending)
 
     async def _connected_producer(self) -> AIOKafkaProducer:
         async with self._producer_lock:
@@ -419,7 +335,7 @@ class OutboxRelay:
                     first = False
                 await self.backoff.wait()
                 for collection in self.collections:
-                    for document_id in await self._claimable_ids(collection):
+                    for document_id in await self.store.claimable_ids(collection):
                         self.notify(collection, document_id)
             except Exception as error:  # noqa: BLE001 - the sweep must outlive a database outage
                 _reraise_if_cancelled(error)

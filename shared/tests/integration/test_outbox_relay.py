@@ -134,14 +134,14 @@ async def test_events_written_with_the_relays_lease_go_out_once_without_a_claim(
     events = [new_event("thing-1", number) for number in range(3)]
     async with OutboxRelay(db, [things], bootstrap, poll_interval_s=0.2) as relay:
         claims = 0
-        claim = relay._claim
+        claim = relay.store.claim
 
         async def counted_claim(*args):
             nonlocal claims
             claims += 1
             return await claim(*args)
 
-        relay._claim = counted_claim  # type: ignore[method-assign]
+        relay.store.claim = counted_claim  # type: ignore[method-assign]
         for event in events:
             lease = relay.write_lease()
             await db[things].update_one(

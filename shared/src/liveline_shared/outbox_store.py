@@ -1,0 +1,131 @@
+"""The outbox relay's reads and writes of the documents whose events it publishes (relay.py).
+
+Every write here is one conditional single-document update keyed by `_id` and the relay's lease
+token (see outbox.py for the fields), so the same code holds on FerretDB and on MongoDB.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import pymongo
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from .clock import Clock
+from .metrics import OUTBOX_RELAY_LAG
+from .outbox import (
+    LEASE,
+    LEASE_UNTIL,
+    OUTBOX,
+    PENDING,
+    PendingEvent,
+    aware,
+    claimable_filter,
+    mark_sent_update,
+    sent_entries_filter,
+)
+
+
+class OutboxStore:
+    def __init__(
+        self, db: AsyncDatabase, clock: Clock, *, lease: timedelta, timeout_s: float, sweep_limit: int
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.lease = lease
+        self.timeout_s = timeout_s
+        self.sweep_limit = sweep_limit
+
+    async def ensure_indexes(self, collection: str) -> None:
+        with pymongo.timeout(self.timeout_s):
+            await self.db[collection].create_index([(PENDING, 1), (LEASE_UNTIL, 1)], name="outbox_pending")
+
+    async def claimable_ids(self, collection: str) -> list[Any]:
+        """Ids of documents to claim; also sets the relay-lag metric from every pending document seen."""
+        now = self.clock.now()
+        oldest: datetime | None = None
+        claimable: list[Any] = []
+        with pymongo.timeout(self.timeout_s):
+            cursor = self.db[collection].find(
+                {PENDING: {"$gt": 0}}, {OUTBOX: 1, LEASE_UNTIL: 1}, limit=self.sweep_limit
+            )
+            async for document in cursor:
+                for entry in (document.get(OUTBOX) or {}).values():
+                    created_at = aware(entry["created_at"])
+                    oldest = created_at if oldest is None else min(oldest, created_at)
+                lease_until = document.get(LEASE_UNTIL)
+                if lease_until is None or aware(lease_until) < now:
+                    claimable.append(document["_id"])
+        OUTBOX_RELAY_LAG.labels(collection).set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        return claimable
+
+    async def claim(self, collection: str, document_id: Any, lease_token: str) -> dict[str, Any] | None:
+        """The document, now leased to `lease_token`, if it had pending events and no live lease."""
+        now = self.clock.now()
+        with pymongo.timeout(self.timeout_s):
+            return await self.db[collection].find_one_and_update(
+                {"_id": document_id, **claimable_filter(now)},
+                {"$set": {LEASE: lease_token, LEASE_UNTIL: now + self.lease}},
+                return_document=ReturnDocument.AFTER,
+            )
+
+    async def read_held(self, collection: str, document_id: Any, lease_token: str) -> dict[str, Any] | None:
+        """The document if it still carries the writer's lease (a read, not a claim)."""
+        with pymongo.timeout(self.timeout_s):
+            return await self.db[collection].find_one({"_id": document_id, LEASE: lease_token})
+
+    async def mark_sent(
+        self, collection: str, document_id: Any, lease_token: str, events: Sequence[PendingEvent]
+    ) -> int | None:
+        """Clears the published entries and gives up the lease; the events left pending, or None if
+        the lease was no longer ours.
+
+        The lease changes hands when a write takes one of its own (outbox.WriteLease) or after
+        ours expired. What Kafka acknowledged is published all the same, so those entries are
+        still removed if nobody removed them yet, and the lease is left to its new holder.
+        """
+        entries = sent_entries_filter(events)
+        with pymongo.timeout(self.timeout_s):
+            document = await self.db[collection].find_one_and_update(
+                {"_id": document_id, LEASE: lease_token, **entries},
+                mark_sent_update(events),
+                return_document=ReturnDocument.AFTER,
+            )
+        if document is not None:
+            return document[PENDING]
+        with pymongo.timeout(self.timeout_s):
+            await self.db[collection].update_one(
+                {"_id": document_id, **entries}, mark_sent_update(events, give_up_lease=False)
+            )
+        return None
+
+    async def renew(self, collection: str, document_id: Any, lease_token: str) -> bool:
+        """Extends the lease; False if it is no longer ours."""
+        with pymongo.timeout(self.timeout_s):
+            renewed = await self.db[collection].update_one(
+                {"_id": document_id, LEASE: lease_token}, {"$set": {LEASE_UNTIL: self.clock.now() + self.lease}}
+            )
+        return renewed.matched_count == 1
+
+    async def release(self, collection: str, document_id: Any, lease_token: str) -> None:
+        """Gives the lease up if it is still ours; a failure only leaves it to expire."""
+        with contextlib.suppress(Exception), pymongo.timeout(self.timeout_s):
+            await self.db[collection].update_one(
+                {"_id": document_id, LEASE: lease_token}, {"$unset": {LEASE: "", LEASE_UNTIL: ""}}
+            )
+
+    async def repair_counter(self, collection: str, document_id: Any, lease_token: str, pending: int) -> None:
+        """Sets a counter that has no entries behind it back to zero and gives up the lease.
+
+        Without the repair every sweep would claim the document again. The filter on the
+        counter's value keeps a concurrent write safe.
+        """
+        with pymongo.timeout(self.timeout_s):
+            await self.db[collection].update_one(
+                {"_id": document_id, LEASE: lease_token, PENDING: pending},
+                {"$set": {PENDING: 0}, "$unset": {LEASE: "", LEASE_UNTIL: ""}},
+            )
