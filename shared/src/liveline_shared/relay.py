@@ -102,6 +102,11 @@ class OutboxRelay:
         self._producer_lock = asyncio.Lock()
         self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=10_000)
         self._queued: set[tuple[str, Any]] = set()
+        # Documents a worker is publishing, and those notified again meanwhile: one document is
+        # worked on by one worker at a time, so a write's relay never reads events that another
+        # worker of this relay has published and not yet marked (which it would publish again).
+        self._working: set[tuple[str, Any]] = set()
+        self._notified_while_working: set[tuple[str, Any]] = set()
         # The write leases handed over with queued documents (the latest per document).
         self._held: dict[tuple[str, Any], WriteLease] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -153,6 +158,9 @@ class OutboxRelay:
         item = (collection, document_id)
         if lease is not None:
             self._held[item] = lease
+        if item in self._working:
+            self._notified_while_working.add(item)
+            return
         if item in self._queued:
             return
         try:
@@ -346,6 +354,7 @@ class OutboxRelay:
         while True:
             item = await self._queue.get()
             self._queued.discard(item)
+            self._working.add(item)
             collection, document_id = item
             try:
                 await self.publish_document(collection, document_id, self._held.pop(item, None))
@@ -356,6 +365,11 @@ class OutboxRelay:
                     "outbox_document_failed", collection=collection, document_id=str(document_id),
                     error=_describe(error), retry_in_s=delay,
                 )
+            finally:
+                self._working.discard(item)
+                if item in self._notified_while_working:
+                    self._notified_while_working.discard(item)
+                    self.notify(collection, document_id)
 
 
 def _reraise_if_cancelled(error: Exception) -> None:
