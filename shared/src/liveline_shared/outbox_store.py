@@ -25,6 +25,7 @@ from .outbox import (
     PendingEvent,
     aware,
     claimable_filter,
+    decode_entry,
     mark_sent_update,
     sent_entries_filter,
 )
@@ -54,8 +55,8 @@ class OutboxStore:
                 {PENDING: {"$gt": 0}}, {OUTBOX: 1, LEASE_UNTIL: 1}, limit=self.sweep_limit
             )
             async for document in cursor:
-                for entry in (document.get(OUTBOX) or {}).values():
-                    created_at = aware(entry["created_at"])
+                for stored in (document.get(OUTBOX) or {}).values():
+                    created_at = aware(decode_entry(stored)["created_at"])
                     oldest = created_at if oldest is None else min(oldest, created_at)
                 lease_until = document.get(LEASE_UNTIL)
                 if lease_until is None or aware(lease_until) < now:

@@ -15,6 +15,7 @@ from liveline_shared.outbox import (
     OUTBOX,
     PENDING,
     claimable_filter,
+    decode_entry,
     mark_sent_update,
     merge_updates,
     outbox_fields,
@@ -62,7 +63,7 @@ def test_recorded_event_carries_its_id_topic_key_headers_and_body():
     event = order_placed()
     update = outbox_update(event, now=NOW)
 
-    entry = update["$set"][f"{OUTBOX}.{event.event_id}"]
+    entry = decode_entry(update["$set"][f"{OUTBOX}.{event.event_id}"])
     assert entry["topic"] == "liveline.orders.v1"
     assert entry["key"] == "ord-1"
     assert entry["headers"] == event.headers()
@@ -140,3 +141,14 @@ def test_only_documents_without_a_live_lease_are_claimable():
         PENDING: {"$gt": 0},
         "$or": [{LEASE_UNTIL: {"$exists": False}}, {LEASE_UNTIL: {"$lt": NOW}}],
     }
+
+
+def test_an_entry_written_as_a_nested_document_by_an_earlier_version_is_still_read():
+    event = order_placed()
+    stored = decode_entry(outbox_update(event, now=NOW)["$set"][f"{OUTBOX}.{event.event_id}"])
+    document = {"_id": "ord-1", OUTBOX: {str(event.event_id): dict(stored)}, PENDING: 1}
+
+    [pending] = pending_events(document)
+
+    assert pending.event_id == str(event.event_id) and pending.body == event.model_dump_json()
+    assert pending.created_at == NOW

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from liveline_queue_notifier import handlers
+from liveline_shared.outbox import pending_events
 from tests.callers import customer, staff
 from tests.queue_support import INTERNAL_TOKEN, slot_chosen, slot_window
 from tests.random_refs import suffix
@@ -53,7 +54,7 @@ async def test_every_moment_is_pushed_once_late_ones_marked_and_an_unknown_merch
     clock.set(start + timedelta(minutes=2) + deps.missed_grace + timedelta(seconds=1))
     await _run_until_idle(deps)
     order = await deps.schedules.order(choice.order_id)
-    assert order["_outbox_pending"] == 1 and '"SlotMissed"' in next(iter(order["_outbox"].values()))["body"]
+    assert order["_outbox_pending"] == 1 and '"SlotMissed"' in pending_events(order)[0].body
     await _run_until_idle(deps)
     assert (await deps.schedules.order(choice.order_id))["_outbox_pending"] == 1
 
