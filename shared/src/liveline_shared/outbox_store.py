@@ -91,6 +91,15 @@ class OutboxStore:
         """
         entries = sent_entries_filter(events)
         with pymongo.timeout(self.timeout_s):
+            # Usually nothing was written meanwhile: then the counter equals the number published,
+            # and an update that needs no answer beyond "matched" does it (no document sent back).
+            emptied = await self.db[collection].update_one(
+                {"_id": document_id, LEASE: lease_token, PENDING: len(events), **entries},
+                mark_sent_update(events),
+            )
+        if emptied.matched_count == 1:
+            return 0
+        with pymongo.timeout(self.timeout_s):
             document = await self.db[collection].find_one_and_update(
                 {"_id": document_id, LEASE: lease_token, **entries},
                 mark_sent_update(events),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -268,11 +269,13 @@ class OutboxRelay:
                 break
             acknowledged.append(event)
         acknowledged_at = self.clock.now()
+        log_each = self._log.is_enabled_for(logging.DEBUG)
         for event in acknowledged:
             EVENTS_PUBLISHED.labels(event.topic).inc()
             OUTBOX_PUBLISH_DELAY.labels(event.topic).observe(max(0.0, (acknowledged_at - event.created_at).total_seconds()))
-            with structlog.contextvars.bound_contextvars(**event.log_context()):
-                self._log.debug("outbox_event_published", topic=event.topic, key=event.key)
+            if log_each:
+                with structlog.contextvars.bound_contextvars(**event.log_context()):
+                    self._log.debug("outbox_event_published", topic=event.topic, key=event.key)
         return acknowledged, error
 
     async def _wait_holding_lease(
