@@ -7,12 +7,12 @@ token (see outbox.py for the fields), so the same code holds on FerretDB and on 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import pymongo
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from .clock import Clock
@@ -74,10 +74,70 @@ class OutboxStore:
                 return_document=ReturnDocument.AFTER,
             )
 
+    async def claim_many(self, collection: str, document_ids: Sequence[Any], lease_token: str) -> list[dict[str, Any]]:
+        """`claim` for several documents: one update of all of them, one read of those it leased."""
+        if len(document_ids) == 1:
+            claimed = await self.claim(collection, document_ids[0], lease_token)
+            return [] if claimed is None else [claimed]
+        now = self.clock.now()
+        with pymongo.timeout(self.timeout_s):
+            leased = await self.db[collection].update_many(
+                {"_id": {"$in": list(document_ids)}, **claimable_filter(now)},
+                {"$set": {LEASE: lease_token, LEASE_UNTIL: now + self.lease}},
+            )
+            if leased.modified_count == 0:
+                return []
+            return await self.db[collection].find({"_id": {"$in": list(document_ids)}, LEASE: lease_token}).to_list()
+
     async def read_held(self, collection: str, document_id: Any, lease_token: str) -> dict[str, Any] | None:
         """The document if it still carries the writer's lease (a read, not a claim)."""
         with pymongo.timeout(self.timeout_s):
             return await self.db[collection].find_one({"_id": document_id, LEASE: lease_token})
+
+    async def read_held_many(self, collection: str, tokens: Mapping[Any, str]) -> list[dict[str, Any]]:
+        """`read_held` for several documents, each with its writer's lease token: one read."""
+        if len(tokens) == 1:
+            [(document_id, lease_token)] = tokens.items()
+            held = await self.read_held(collection, document_id, lease_token)
+            return [] if held is None else [held]
+        with pymongo.timeout(self.timeout_s):
+            documents = await self.db[collection].find({"_id": {"$in": list(tokens)}}).to_list()
+        return [document for document in documents if document.get(LEASE) == tokens[document["_id"]]]
+
+    async def mark_sent_many(
+        self, collection: str, published: Sequence[tuple[Any, str, Sequence[PendingEvent]]]
+    ) -> dict[Any, int | None]:
+        """`mark_sent` for several documents, given as (id, lease token, events published).
+
+        The usual case, nothing written to any of them meanwhile, is one bulk write. Otherwise the
+        documents whose entries are still there are marked one by one as `mark_sent` does.
+        """
+        if len(published) == 1:
+            [(document_id, lease_token, events)] = published
+            return {document_id: await self.mark_sent(collection, document_id, lease_token, events)}
+        with pymongo.timeout(self.timeout_s):
+            emptied = await self.db[collection].bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": document_id, LEASE: lease_token, PENDING: len(events), **sent_entries_filter(events)},
+                        mark_sent_update(events),
+                    )
+                    for document_id, lease_token, events in published
+                ],
+                ordered=False,
+            )
+        remaining: dict[Any, int | None] = {document_id: 0 for document_id, _, _ in published}
+        if emptied.matched_count == len(published):
+            return remaining
+        with pymongo.timeout(self.timeout_s):
+            documents = await self.db[collection].find(
+                {"_id": {"$in": list(remaining)}}, {OUTBOX: 1}
+            ).to_list()
+        outboxes = {document["_id"]: document.get(OUTBOX) or {} for document in documents}
+        for document_id, lease_token, events in published:
+            if any(event.event_id in outboxes.get(document_id, {}) for event in events):
+                remaining[document_id] = await self.mark_sent(collection, document_id, lease_token, events)
+        return remaining
 
     async def mark_sent(
         self, collection: str, document_id: Any, lease_token: str, events: Sequence[PendingEvent]

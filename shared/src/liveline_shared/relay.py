@@ -14,7 +14,8 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -75,6 +76,7 @@ class OutboxRelay:
         publish_timeout_s: float = 10.0,
         db_timeout_s: float = 5.0,
         workers: int = 4,
+        batch_documents: int = 50,
         sweep_limit: int = 500,
         max_backoff_s: float = 5.0,
         after_publish: AfterPublish | None = None,
@@ -95,6 +97,7 @@ class OutboxRelay:
         self.publish_timeout_s = publish_timeout_s
         self.db_timeout_s = db_timeout_s
         self.workers = workers
+        self.batch_documents = batch_documents
         self.sweep_limit = sweep_limit
         self.store = OutboxStore(db, self.clock, lease=self.lease, timeout_s=db_timeout_s, sweep_limit=sweep_limit)
         self.after_publish = after_publish
@@ -178,56 +181,73 @@ class OutboxRelay:
         """One sweep of every collection, publishing every claimable document; the number of events published."""
         published = 0
         for collection in self.collections:
-            for document_id in await self.store.claimable_ids(collection):
-                published += await self.publish_document(collection, document_id)
+            document_ids = await self.store.claimable_ids(collection)
+            while document_ids:
+                count, again = await self.publish_documents(collection, {i: None for i in document_ids})
+                published += count
+                document_ids = again
         return published
 
-    async def publish_document(self, collection: str, document_id: Any, held: WriteLease | None = None) -> int:
-        """Claims the document (or, `held` by a writer's lease, reads it), publishes its pending
-        events in order and marks them sent, until none are left or another relay holds it; the
-        number of events published."""
-        published = 0
-        while True:
-            await self.backoff.wait()
-            claimed = None
-            if held is not None:
-                lease_token, held = held.token, None
-                claimed = await self.store.read_held(collection, document_id, lease_token)
-            if claimed is None:  # not held, or the writer's lease was lost meanwhile: claim as usual
-                lease_token = uuid.uuid4().hex
-                claimed = await self.store.claim(collection, document_id, lease_token)
-            if claimed is None:
-                return published
-            events = pending_events(claimed)
-            if not events:
-                await self._repair_counter(collection, document_id, lease_token, claimed[PENDING])
-                return published
-            acknowledged, error = await self._publish(events, collection, document_id, lease_token)
-            remaining: int | None = None
-            if acknowledged:
-                if self.after_publish is not None:
-                    await self.after_publish(collection, document_id, acknowledged)
-                remaining = await self.store.mark_sent(collection, document_id, lease_token, acknowledged)
-                published += len(acknowledged)
+    async def publish_documents(
+        self, collection: str, documents: Mapping[Any, WriteLease | None]
+    ) -> tuple[int, list[Any]]:
+        """Claims the documents (or reads those `held` by a writer's lease), publishes their pending
+        events, each document's in order, and marks them sent. Returns the number of events
+        published and the documents that had more events written meanwhile (to publish again)."""
+        await self.backoff.wait()
+        held = await self._read_held(collection, documents)
+        unheld = [document_id for document_id in documents if document_id not in held]
+        claimed = dict(held)
+        if unheld:
+            lease_token = uuid.uuid4().hex
+            claimed.update({d["_id"]: (lease_token, d) for d in await self.store.claim_many(collection, unheld, lease_token)})
+        batch: list[_Leased] = []
+        for document_id, (lease_token, document) in claimed.items():
+            events = pending_events(document)
+            if events:
+                batch.append(_Leased(document_id, lease_token, events))
             else:
-                await self.store.release(collection, document_id, lease_token)
-            if error is not None:
-                delay = self.backoff.failed()
-                self._log.warning(
-                    "outbox_publish_failed", collection=collection, document_id=str(document_id),
-                    event_ids=[e.event_id for e in events[len(acknowledged):]], error=error, retry_in_s=delay,
-                )
-                return published
-            self.backoff.succeeded()
-            if remaining is None:
+                await self._repair_counter(collection, document_id, lease_token, document[PENDING])
+        if not batch:
+            return 0, []
+        acknowledged, error = await self._publish(batch, collection)
+        published = [(leased, events) for leased, events in zip(batch, acknowledged, strict=True) if events]
+        if self.after_publish is not None:
+            for leased, events in published:
+                await self.after_publish(collection, leased.document_id, events)
+        remaining = await self.store.mark_sent_many(
+            collection, [(leased.document_id, leased.lease_token, events) for leased, events in published]
+        ) if published else {}
+        for leased, events in zip(batch, acknowledged, strict=True):
+            if not events:
+                await self.store.release(collection, leased.document_id, leased.lease_token)
+        if error is not None:
+            delay = self.backoff.failed()
+            self._log.warning(
+                "outbox_publish_failed", collection=collection, documents=[str(leased.document_id) for leased in batch],
+                event_ids=[e.event_id for leased, events in zip(batch, acknowledged, strict=True) for e in leased.events[len(events):]],
+                error=error, retry_in_s=delay,
+            )
+            return sum(len(events) for _, events in published), []
+        self.backoff.succeeded()
+        for leased, events in published:
+            if remaining[leased.document_id] is None:
                 # Another holder publishes whatever is left; the published entries are gone already.
                 self._log.info(
-                    "outbox_lease_changed_hands_before_mark", collection=collection, document_id=str(document_id),
-                    event_ids=[e.event_id for e in acknowledged],
+                    "outbox_lease_changed_hands_before_mark", collection=collection, document_id=str(leased.document_id),
+                    event_ids=[e.event_id for e in events],
                 )
-                return published
-            if remaining == 0:
-                return published
+        again = [document_id for document_id, left in remaining.items() if left]
+        return sum(len(events) for _, events in published), again
+
+    async def _read_held(
+        self, collection: str, documents: Mapping[Any, WriteLease | None]
+    ) -> dict[Any, tuple[str, dict[str, Any]]]:
+        """The documents still carrying the writer's lease they were handed over with, read (not claimed)."""
+        tokens = {document_id: lease.token for document_id, lease in documents.items() if lease is not None}
+        if not tokens:
+            return {}
+        return {d["_id"]: (tokens[d["_id"]], d) for d in await self.store.read_held_many(collection, tokens)}
 
     async def _release_held(self) -> None:
         """Gives up the writers' leases of documents still queued, so another relay need not wait for them."""
@@ -236,41 +256,47 @@ class OutboxRelay:
             await self.store.release(collection, document_id, lease.token)
 
     async def _publish(
-        self, events: Sequence[PendingEvent], collection: str, document_id: Any, lease_token: str
-    ) -> tuple[list[PendingEvent], str | None]:
-        """Sends the events in order; the leading ones Kafka acknowledged, and what went wrong if not all.
+        self, batch: Sequence[_Leased], collection: str
+    ) -> tuple[list[list[PendingEvent]], str | None]:
+        """Sends every document's events, each document's in order; for each document, the leading
+        events Kafka acknowledged, and what went wrong if not all.
 
         Only handing a message to the producer has a deadline. Once handed over, the producer
         retries it until Kafka takes it, and cancelling the wait would not take it back: a retry
         of ours would then publish a second copy for every attempt during an outage. So the
-        relay waits for those acknowledgements, renewing its lease meanwhile.
+        relay waits for those acknowledgements, renewing its leases meanwhile.
         """
         error: str | None = None
-        acknowledgements: list[asyncio.Future[Any]] = []
+        sent: list[list[asyncio.Future[Any]]] = [[] for _ in batch]
         try:
             producer = await self._connected_producer()
-            for event in events:
-                # Cancelling send() itself (unlike its returned future) does withdraw the message.
-                async with asyncio.timeout(self.publish_timeout_s):
-                    acknowledgements.append(
-                        await producer.send(
-                            event.topic, event.body.encode(), key=event.key.encode(), headers=event.kafka_headers()
+            for leased, futures in zip(batch, sent, strict=True):
+                for event in leased.events:
+                    # Cancelling send() itself (unlike its returned future) does withdraw the message.
+                    async with asyncio.timeout(self.publish_timeout_s):
+                        futures.append(
+                            await producer.send(
+                                event.topic, event.body.encode(), key=event.key.encode(), headers=event.kafka_headers()
+                            )
                         )
-                    )
         except Exception as failure:  # noqa: BLE001 - any Kafka failure means "not published, retry later"
             error = _describe(failure)
-        results = await self._wait_holding_lease(
-            asyncio.gather(*acknowledgements, return_exceptions=True), collection, document_id, lease_token
-        )
-        acknowledged: list[PendingEvent] = []
-        for event, result in zip(events, results, strict=False):
-            if isinstance(result, BaseException):
-                error = _describe(result)
-                break
-            acknowledged.append(event)
+        results = iter(await self._wait_holding_leases(
+            asyncio.gather(*(future for futures in sent for future in futures), return_exceptions=True), collection, batch
+        ))
+        acknowledged: list[list[PendingEvent]] = []
+        for leased, futures in zip(batch, sent, strict=True):
+            outcomes = [next(results) for _ in futures]
+            leading: list[PendingEvent] = []
+            for event, outcome in zip(leased.events, outcomes, strict=False):
+                if isinstance(outcome, BaseException):
+                    error = _describe(outcome)
+                    break
+                leading.append(event)
+            acknowledged.append(leading)
         acknowledged_at = self.clock.now()
         log_each = self._log.is_enabled_for(logging.DEBUG)
-        for event in acknowledged:
+        for event in (event for events in acknowledged for event in events):
             EVENTS_PUBLISHED.labels(event.topic).inc()
             OUTBOX_PUBLISH_DELAY.labels(event.topic).observe(max(0.0, (acknowledged_at - event.created_at).total_seconds()))
             if log_each:
@@ -278,8 +304,8 @@ class OutboxRelay:
                     self._log.debug("outbox_event_published", topic=event.topic, key=event.key)
         return acknowledged, error
 
-    async def _wait_holding_lease(
-        self, acknowledgements: Awaitable[list[Any]], collection: str, document_id: Any, lease_token: str
+    async def _wait_holding_leases(
+        self, acknowledgements: Awaitable[list[Any]], collection: str, batch: Sequence[_Leased]
     ) -> list[Any]:
         waiting = asyncio.ensure_future(acknowledgements)
         renew_every_s = self.lease.total_seconds() / 3
@@ -289,10 +315,11 @@ class OutboxRelay:
             if done:
                 return waiting.result()
             self._log.warning(
-                "outbox_waiting_for_kafka", collection=collection, document_id=str(document_id),
+                "outbox_waiting_for_kafka", collection=collection, documents=[str(leased.document_id) for leased in batch],
                 waited_s=round(time.monotonic() - started, 1),
             )
-            await self._renew(collection, document_id, lease_token)
+            for leased in batch:
+                await self._renew(collection, leased.document_id, leased.lease_token)
 
     async def _renew(self, collection: str, document_id: Any, lease_token: str) -> None:
         try:
@@ -355,24 +382,41 @@ class OutboxRelay:
 
     async def _work_forever(self) -> None:
         while True:
-            item = await self._queue.get()
-            self._queued.discard(item)
-            self._working.add(item)
-            collection, document_id = item
+            items = [await self._queue.get()]
+            while len(items) < self.batch_documents and not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            for item in items:
+                self._queued.discard(item)
+                self._working.add(item)
             try:
-                await self.publish_document(collection, document_id, self._held.pop(item, None))
-            except Exception as error:  # noqa: BLE001 - one document's failure must not stop the relay
-                _reraise_if_cancelled(error)
-                delay = self.backoff.failed()
-                self._log.warning(
-                    "outbox_document_failed", collection=collection, document_id=str(document_id),
-                    error=_describe(error), retry_in_s=delay,
-                )
+                for collection in dict.fromkeys(collection for collection, _ in items):
+                    documents = {d: self._held.pop((c, d), None) for c, d in items if c == collection}
+                    try:
+                        _, again = await self.publish_documents(collection, documents)
+                    except Exception as error:  # noqa: BLE001 - one batch's failure must not stop the relay
+                        _reraise_if_cancelled(error)
+                        delay = self.backoff.failed()
+                        self._log.warning(
+                            "outbox_documents_failed", collection=collection, documents=[str(d) for d in documents],
+                            error=_describe(error), retry_in_s=delay,
+                        )
+                        continue
+                    self._notified_while_working.update((collection, document_id) for document_id in again)
             finally:
-                self._working.discard(item)
-                if item in self._notified_while_working:
-                    self._notified_while_working.discard(item)
-                    self.notify(collection, document_id)
+                for item in items:
+                    self._working.discard(item)
+                    if item in self._notified_while_working:
+                        self._notified_while_working.discard(item)
+                        self.notify(*item)
+
+
+@dataclass(frozen=True)
+class _Leased:
+    """A document whose lease this relay holds (claimed, or handed over by its writer), with its pending events."""
+
+    document_id: Any
+    lease_token: str
+    events: list[PendingEvent]
 
 
 def _reraise_if_cancelled(error: Exception) -> None:

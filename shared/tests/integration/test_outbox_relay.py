@@ -108,8 +108,9 @@ async def test_two_relays_publish_a_thousand_events_and_no_event_twice(
 
         return count
 
-    relay_a = OutboxRelay(db, [things], bootstrap, relay_id="relay-a", after_publish=counting("a"))
-    relay_b = OutboxRelay(db, [things], bootstrap, relay_id="relay-b", after_publish=counting("b"))
+    # Small batches, so that neither relay has leased every document before the other one starts.
+    relay_a = OutboxRelay(db, [things], bootstrap, relay_id="relay-a", after_publish=counting("a"), batch_documents=5)
+    relay_b = OutboxRelay(db, [things], bootstrap, relay_id="relay-b", after_publish=counting("b"), batch_documents=5)
     async with relay_a, relay_b:
         await reader.wait_for(written, deadline_s=120)
         await no_pending_within(things)
@@ -134,14 +135,20 @@ async def test_events_written_with_the_relays_lease_go_out_once_without_a_claim(
     events = [new_event("thing-1", number) for number in range(3)]
     async with OutboxRelay(db, [things], bootstrap, poll_interval_s=0.2) as relay:
         claims = 0
-        claim = relay.store.claim
+        claim, claim_many = relay.store.claim, relay.store.claim_many
 
         async def counted_claim(*args):
             nonlocal claims
             claims += 1
             return await claim(*args)
 
+        async def counted_claim_many(collection, document_ids, lease_token):
+            nonlocal claims
+            claims += len(document_ids)
+            return await claim_many(collection, document_ids, lease_token)
+
         relay.store.claim = counted_claim  # type: ignore[method-assign]
+        relay.store.claim_many = counted_claim_many  # type: ignore[method-assign]
         for event in events:
             lease = relay.write_lease()
             await db[things].update_one(
