@@ -190,6 +190,17 @@ def mark_sent_update(events: Sequence[PendingEvent], *, give_up_lease: bool = Tr
     return {"$unset": unset, "$inc": {PENDING: -len(events)}}
 
 
+def emptied_update() -> dict[str, dict[str, Any]]:
+    """Empties the outbox and gives up the lease: `mark_sent_update` for a document whose outbox
+    holds nothing but the published entries.
+
+    Apply it only where `sent_entries_filter(events)` holds and the counter equals their number
+    (then those entries are all there is). Cheaper than removing them one by one: FerretDB
+    applies each removed path of an update on its own.
+    """
+    return {"$set": {OUTBOX: {}, PENDING: 0}, "$unset": {LEASE: "", LEASE_UNTIL: ""}}
+
+
 def sent_entries_filter(events: Sequence[PendingEvent]) -> dict[str, Any]:
     """The condition that every one of these entries is still in the outbox."""
     return {f"{OUTBOX}.{event.event_id}": {"$exists": True} for event in events}

@@ -26,6 +26,7 @@ from .outbox import (
     aware,
     claimable_filter,
     decode_entry,
+    emptied_update,
     mark_sent_update,
     sent_entries_filter,
 )
@@ -120,7 +121,7 @@ class OutboxStore:
                 [
                     UpdateOne(
                         {"_id": document_id, LEASE: lease_token, PENDING: len(events), **sent_entries_filter(events)},
-                        mark_sent_update(events),
+                        emptied_update(),
                     )
                     for document_id, lease_token, events in published
                 ],
@@ -155,7 +156,7 @@ class OutboxStore:
             # and an update that needs no answer beyond "matched" does it (no document sent back).
             emptied = await self.db[collection].update_one(
                 {"_id": document_id, LEASE: lease_token, PENDING: len(events), **entries},
-                mark_sent_update(events),
+                emptied_update(),
             )
         if emptied.matched_count == 1:
             return 0

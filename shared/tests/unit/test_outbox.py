@@ -16,6 +16,7 @@ from liveline_shared.outbox import (
     PENDING,
     claimable_filter,
     decode_entry,
+    emptied_update,
     mark_sent_update,
     merge_updates,
     outbox_fields,
@@ -134,6 +135,16 @@ def test_marking_sent_clears_exactly_the_published_events_and_the_lease():
     assert list(document[OUTBOX]) == [str(written_meanwhile.event_id)]
     assert document[PENDING] == 1
     assert LEASE not in document and LEASE_UNTIL not in document
+
+
+def test_emptying_leaves_the_document_as_removing_each_published_event_does():
+    first, second = order_placed(), order_redeemed()
+    document = apply({"_id": "ord-1", "status": "paid"}, outbox_update(first, second, now=NOW))
+    document = apply(document, {"$set": {LEASE: "token", LEASE_UNTIL: "later"}})
+    sent = pending_events(document)
+
+    assert apply(document, emptied_update()) == apply(document, mark_sent_update(sent))
+    assert apply(document, emptied_update()) == {"_id": "ord-1", "status": "paid", OUTBOX: {}, PENDING: 0}
 
 
 def test_only_documents_without_a_live_lease_are_claimable():
