@@ -51,10 +51,29 @@ async def test_conditional_update_never_takes_more_stock_than_there_is(db):
     assert (await db.deals.find_one({"_id": "deal-2"}))["stock"] == 0
 
 
+async def test_conditional_updates_of_two_collections_at_once_each_take_only_the_stock_there_is(db):
+    # The write lock is per collection: writes to the two run side by side, each one still atomic.
+    await db.deals.insert_one({"_id": "deal-3", "stock": 5})
+    await db.slots.insert_one({"_id": "slot-3", "stock": 7})
+
+    async def take_one(collection, document_id) -> bool:
+        updated = await collection.find_one_and_update(
+            {"_id": document_id, "stock": {"$gt": 0}}, {"$inc": {"stock": -1}}, return_document=ReturnDocument.AFTER
+        )
+        return updated is not None
+
+    results = await asyncio.gather(*(
+        take_one(*target) for _ in range(20) for target in ((db.deals, "deal-3"), (db.slots, "slot-3"))
+    ))
+    assert results[0::2].count(True) == 5 and results[1::2].count(True) == 7
+    assert (await db.deals.find_one({"_id": "deal-3"}))["stock"] == 0
+    assert (await db.slots.find_one({"_id": "slot-3"}))["stock"] == 0
+
+
 # Bulk writes. Upstream FerretDB 1.24 kept every single-document update's query (and its SQLite
 # connection) open until the whole update command ended; the 100th UpdateOne of one command waited
 # forever for a connection, holding the write lock of serialize-document-writes.patch, so every
-# later write of every client hung. Hence the sizes: just under, at and well over 100.
+# later write of that collection, from any client, hung. Hence the sizes: just under, at and well over 100.
 SIZES = [1, 99, 100, 1_000, 10_000]
 UNTOUCHED = 10
 
