@@ -44,7 +44,7 @@ from .events.catalog import parse_event
 from .events.envelope import Event
 from .events.topics import Topic
 from .idempotence import consumed_among, record_all_consumed
-from .log_context import bound_to_event
+from .log_context import bound_to_event, event_context
 from .metrics import EVENTS_CONSUMED, EVENTS_DUPLICATE, EVENTS_RETRIED
 from .offsets import OffsetCommitter, record_lag
 
@@ -290,8 +290,7 @@ def register_consumer(
         for event, record in candidates:
             if str(event.event_id) in recorded:
                 EVENTS_DUPLICATE.labels(record.topic, name).inc()
-                with bound_to_event(event):
-                    log.info("event_duplicate", consumer=name)
+                log.info("event_duplicate", consumer=name, **event_context(event))
             else:
                 new.append((event, record))
         applied = await apply_batch(new)
@@ -299,8 +298,9 @@ def register_consumer(
         for event, record in applied:
             if str(event.event_id) in now_recorded:
                 EVENTS_CONSUMED.labels(record.topic, name).inc()
-                with bound_to_event(event):
-                    log.info("event_consumed", consumer=name)
+                # The same fields bound_to_event would add, without binding and unbinding them
+                # for one line (a fifth of a busy consumer's time went to these lines).
+                log.info("event_consumed", consumer=name, **event_context(event))
             else:
                 EVENTS_DUPLICATE.labels(record.topic, name).inc()
         if after_record is not None:
