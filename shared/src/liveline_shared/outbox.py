@@ -12,11 +12,13 @@ in the document as a map keyed by event id, plus a counter the relay can index:
       "_outbox_lease_until": datetime,
     }
 
-The relay (`relay.py`) claims a document with one conditional find_one_and_update (pending > 0 and no
-live lease), publishes its events in `seq` order with an idempotent producer, and then removes
-exactly those entries ($unset of their paths, $inc of the counter by minus their number) on
-condition that they are all still there, giving up its lease if it still holds it. A write can
-take the relay's lease itself (`WriteLease`), so that its own relay publishes without a claim.
+The relay (`relay.py`) claims documents with a conditional update (pending > 0 and no live
+lease), publishes each one's events in `seq` order with an idempotent producer, and then removes
+exactly those entries on condition that they are all still there, giving up its lease if it
+still holds it: when they are all the document holds (the counter equals their number), by
+emptying the outbox (`emptied_update`); otherwise by $unset of their paths and $inc of the
+counter by minus their number (`mark_sent_update`). A write can take the relay's lease itself
+(`WriteLease`), so that its own relay publishes without a claim.
 A crash between publish and mark leaves the entries in place, so the next holder publishes the
 same event ids again; consumers deduplicate by event_id.
 

@@ -1,10 +1,11 @@
 """The outbox relay: publishes the events waiting in documents' outboxes (see outbox.py) to Kafka.
 
-It claims a document with one conditional update (a lease with an owner and an expiry), or is
-handed one whose write took its lease, publishes its pending events in order with an idempotent
-producer, waits for Kafka's acknowledgements and only then removes exactly those entries. A crash
-in between publishes the same event ids again later; never new ones. Its reads and writes of the
-documents are in outbox_store.py.
+It claims documents with a conditional update (a lease with an owner and an expiry), or is
+handed those whose write took its lease, publishes each one's pending events in order with an
+idempotent producer, waits for Kafka's acknowledgements and only then removes exactly those
+entries. A crash in between publishes the same event ids again later; never new ones. A worker
+takes up to `batch_documents` notified documents at once: one claim, one publication and one
+mark for all of them. Its reads and writes of the documents are in outbox_store.py.
 """
 
 from __future__ import annotations
@@ -49,12 +50,13 @@ class OutboxRelay:
     a sweep every `poll_interval_s` finds whatever a notification missed (a crash, a full
     queue, another process's writes); while the workers have a backlog of notified documents,
     only every `busy_sweep_interval_s`. A writer that took `write_lease()` in its write passes
-    it to `notify`, and the relay publishes without claiming the document first.
+    it to `notify`, and the relay publishes without claiming the document first. One document
+    is worked on by one worker at a time; a notification meanwhile waits until it is done.
 
     The relay owns an aiokafka producer rather than publishing through the service's FastStream
-    broker: it must run while the broker is still connecting, it sends a document's events
-    back to back and awaits their acknowledgements together (one round trip, still in order,
-    which the idempotent producer keeps), and it sends exactly the stored headers and body.
+    broker: it must run while the broker is still connecting, it sends a batch's events back to
+    back and awaits their acknowledgements together (each document's still in order, which the
+    idempotent producer keeps), and it sends exactly the stored headers and body.
 
     `publish_timeout_s` bounds connecting and handing a message to the producer. The wait for
     Kafka's acknowledgement has no deadline of its own (see `_publish`): during an outage the
