@@ -157,7 +157,8 @@ def face_blur() -> FaceBlur:
     """The worker's face blur, with the worker's default settings."""
     return FaceBlur(
         DetectorSettings(detect_long_side=DEFAULTS.face_detect_long_side, min_face=DEFAULTS.face_min_size,
-                         profile_long_side=DEFAULTS.face_profile_long_side),
+                         profile_long_side=DEFAULTS.face_profile_long_side,
+                         full_search_every=DEFAULTS.face_full_search_every),
         interval_s=DEFAULTS.face_sample_interval_s,
     )
 
@@ -279,7 +280,8 @@ def edit_only(rounds: int, seconds: int, kinds: tuple[ClipKind, ...]) -> None:
           f"every ffmpeg it ran; {rounds} rounds per clip, bare and blurred edits alternating", flush=True)
     blur = face_blur()
     print(f"face blur: a frame every {blur.interval_s:g} s, frontal cascade at {blur.settings.detect_long_side} px, "
-          f"profile at {blur.settings.profile_long_side} px on one sample in {blur.settings.profile_every}", flush=True)
+          f"profile at {blur.settings.profile_long_side} px on one sample in {blur.settings.profile_every}, whole picture "
+          f"searched for frontal faces on one sample in {blur.settings.full_search_every}", flush=True)
     ratios_cpu, ratios_wall = [], []
     with tempfile.TemporaryDirectory(prefix="liveline-bench-blur-") as scratch:
         folder = Path(scratch)

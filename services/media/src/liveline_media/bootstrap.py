@@ -57,7 +57,7 @@ def build_dependencies(settings: Settings, db: AsyncDatabase, clock: Clock | Non
         faces=FaceBlur(
             DetectorSettings(
                 detect_long_side=settings.face_detect_long_side, profile_long_side=settings.face_profile_long_side,
-                min_face=settings.face_min_size,
+                min_face=settings.face_min_size, full_search_every=settings.face_full_search_every,
             ),
             cascade_dir=settings.face_cascade_dir, interval_s=settings.face_sample_interval_s,
         ),

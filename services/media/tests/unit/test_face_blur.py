@@ -10,6 +10,7 @@ import numpy as np
 
 from liveline_media.adapters.faces import (
     ClipBlur,
+    DetectorSettings,
     FaceDetectionFailed,
     HaarFaceDetector,
     blur_settings,
@@ -17,7 +18,19 @@ from liveline_media.adapters.faces import (
 )
 from liveline_media.adapters.matroska import Frame
 from liveline_media.domain.faces import BlurSettings, Box, Sample, boxes_at, coverage, plan_blur
-from services.media.tests.face_scenes import HEIGHT, SCENES, WIDTH, Score, evaluate, labelled_set_recall, scene
+from services.media.tests.face_scenes import (
+    HEIGHT,
+    SCENES,
+    WIDTH,
+    Placed,
+    Score,
+    astronaut,
+    evaluate,
+    grey_at,
+    labelled_set_recall,
+    render,
+    scene,
+)
 
 SETTINGS = BlurSettings(interval_s=0.5, search_interval_s=0.5, margin=0.3)
 
@@ -72,6 +85,27 @@ def test_a_face_seen_only_by_the_profile_cascade_is_blurred_from_the_search_befo
     samples = [Sample(t / 2, (_face(300, 100),) if t in (4, 6) else ()) for t in range(10)]
     (track,) = plan_blur(samples, 640, 360, 5.0, settings)
     assert (track.start_s, track.end_s) == (1.0, 4.0)
+
+
+def test_between_two_full_searches_the_frontal_cascade_looks_only_near_the_faces_it_found():
+    """With `full_search_every=2`, sample 1 finds the face that moved from where sample 0 saw it,
+    not the face that came in elsewhere; sample 2 looks at the whole picture again."""
+    detector = HaarFaceDetector(DetectorSettings(full_search_every=2, profile=False))
+    size = 480 / WIDTH
+
+    def faces(number: int, placed: list[Placed]) -> list[Box]:
+        picture, _ = render(placed)
+        return [box.scaled(1 / size) for box in detector.detect(grey_at(picture, 480), number)]
+
+    def near(found: list[Box], x: float) -> bool:
+        return any(abs(box.cx - x) < 30 for box in found)
+
+    assert near(faces(0, [Placed(astronaut(), 150, 180, 70)]), 150)
+    second = faces(1, [Placed(astronaut(), 190, 180, 70), Placed(astronaut(), 500, 180, 70)])
+    assert near(second, 190) and not near(second, 500)
+    third = faces(2, [Placed(astronaut(), 230, 180, 70), Placed(astronaut(), 500, 180, 70)])
+    assert near(third, 230) and near(third, 500)
+    assert blur_settings(detector.settings, 0.5).search_interval_s == 1.0
 
 
 def test_a_cascade_that_does_not_load_is_a_detection_failure(tmp_path):

@@ -157,7 +157,10 @@ class Ffmpeg:
         raw frames in Matroska on stdout."""
         picture = self._picture(self._source(source, settings.window), settings)
         # No CRC per cluster: nothing is stored, and it would be a checksum of every frame.
-        output = ffmpeg.output(picture, "pipe:1", format="matroska", vcodec="rawvideo", write_crc32=0)
+        # `avioflags direct`: each cluster (one frame) goes to the pipe in one write, not copied
+        # once more into ffmpeg's 32 KiB output buffer and written in 42 pieces (~0.1 s of CPU
+        # on 30 s of 720p, measured).
+        output = ffmpeg.output(picture, "pipe:1", format="matroska", vcodec="rawvideo", write_crc32=0, avioflags="direct")
         return output.global_args(*_QUIET).compile(cmd=self.binary)
 
     def encode_command(self, source: Path, clip: Path, poster: Path, settings: EditSettings) -> list[str]:
