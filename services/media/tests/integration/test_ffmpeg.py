@@ -41,7 +41,9 @@ def _settings(tools: Ffmpeg, clip: Path, folder: Path) -> EditSettings:
 
 
 def test_the_edit_through_python_is_the_one_pass_edit_bit_for_bit_when_nothing_is_changed(tmp_path):
-    tools = Ffmpeg(threads=2, timeout_s=120)
+    # One thread: with two, the one-pass edit itself comes out in one of two bit patterns (1 run
+    # in 8 here, measured), so only a single-threaded encode can be compared byte for byte.
+    tools = Ffmpeg(threads=1, timeout_s=120)
     source = tools.make_test_clip(tmp_path / "clip.mp4", seconds=2.0, width=320, height=240)
     settings = _settings(tools, source, tmp_path)
     passed = []
