@@ -5,36 +5,30 @@ handed those whose write took its lease, publishes each one's pending events in 
 idempotent producer, waits for Kafka's acknowledgements and only then removes exactly those
 entries. A crash in between publishes the same event ids again later; never new ones. A worker
 takes up to `batch_documents` notified documents at once: one claim, one publication and one
-mark for all of them. Its reads and writes of the documents are in outbox_store.py.
+mark for all of them. Its reads and writes of the documents are in outbox_store.py, its Kafka
+side (the producer, sending, waiting for acknowledgements) in relay_publisher.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
 
 from .backoff import Backoff, BackoffState
 from .clock import Clock, SystemClock
-from .metrics import EVENTS_PUBLISHED, OUTBOX_PUBLISH_DELAY
 from .outbox import PENDING, PendingEvent, WriteLease, pending_events
 from .outbox_store import OutboxStore
+from .relay_publisher import LeasedDocument, RelayPublisher, describe
 
 log = structlog.get_logger(__name__)
-
-
-class PublishFailed(Exception):
-    pass
 
 
 # Called after a document's events were acknowledged by Kafka and before they are marked sent
@@ -104,8 +98,10 @@ class OutboxRelay:
         self.store = OutboxStore(db, self.clock, lease=self.lease, timeout_s=db_timeout_s, sweep_limit=sweep_limit)
         self.after_publish = after_publish
         self.backoff = BackoffState(Backoff(first_s=0.1, max_s=max_backoff_s))
-        self._producer: AIOKafkaProducer | None = None
-        self._producer_lock = asyncio.Lock()
+        self.publisher = RelayPublisher(
+            bootstrap_servers, client_id=f"liveline-outbox-{self.relay_id}", clock=self.clock,
+            publish_timeout_s=publish_timeout_s, renew_every_s=lease_s / 3, log=log.bind(relay_id=self.relay_id),
+        )
         self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=10_000)
         self._queued: set[tuple[str, Any]] = set()
         # Documents a worker is publishing, and those notified again meanwhile: one document is
@@ -145,10 +141,7 @@ class OutboxRelay:
         self._tasks.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._release_held(), self.publish_timeout_s)
-        if self._producer is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._producer.stop(), self.publish_timeout_s)
-            self._producer = None
+        await self.publisher.close()
         self._log.info("outbox_relay_stopped")
 
     def write_lease(self) -> WriteLease:
@@ -203,16 +196,16 @@ class OutboxRelay:
         if unheld:
             lease_token = uuid.uuid4().hex
             claimed.update({d["_id"]: (lease_token, d) for d in await self.store.claim_many(collection, unheld, lease_token)})
-        batch: list[_Leased] = []
+        batch: list[LeasedDocument] = []
         for document_id, (lease_token, document) in claimed.items():
             events = pending_events(document)
             if events:
-                batch.append(_Leased(document_id, lease_token, events))
+                batch.append(LeasedDocument(document_id, lease_token, events))
             else:
                 await self._repair_counter(collection, document_id, lease_token, document[PENDING])
         if not batch:
             return 0, []
-        acknowledged, error = await self._publish(batch, collection)
+        acknowledged, error = await self.publisher.publish(batch, collection, self._renew)
         published = [(leased, events) for leased, events in zip(batch, acknowledged, strict=True) if events]
         if self.after_publish is not None:
             for leased, events in published:
@@ -257,105 +250,20 @@ class OutboxRelay:
         for (collection, document_id), lease in held.items():
             await self.store.release(collection, document_id, lease.token)
 
-    async def _publish(
-        self, batch: Sequence[_Leased], collection: str
-    ) -> tuple[list[list[PendingEvent]], str | None]:
-        """Sends every document's events, each document's in order; for each document, the leading
-        events Kafka acknowledged, and what went wrong if not all.
-
-        Only handing a message to the producer has a deadline. Once handed over, the producer
-        retries it until Kafka takes it, and cancelling the wait would not take it back: a retry
-        of ours would then publish a second copy for every attempt during an outage. So the
-        relay waits for those acknowledgements, renewing its leases meanwhile.
-        """
-        error: str | None = None
-        sent: list[list[asyncio.Future[Any]]] = [[] for _ in batch]
+    async def _renew(self, collection: str, leased: LeasedDocument) -> None:
+        """Extends the lease of a document whose events wait for Kafka (a failure is tried again next time)."""
         try:
-            producer = await self._connected_producer()
-            for leased, futures in zip(batch, sent, strict=True):
-                for event in leased.events:
-                    # Cancelling send() itself (unlike its returned future) does withdraw the message.
-                    async with asyncio.timeout(self.publish_timeout_s):
-                        futures.append(
-                            await producer.send(
-                                event.topic, event.body.encode(), key=event.key.encode(), headers=event.kafka_headers()
-                            )
-                        )
-        except Exception as failure:  # noqa: BLE001 - any Kafka failure means "not published, retry later"
-            error = _describe(failure)
-        results = iter(await self._wait_holding_leases(
-            asyncio.gather(*(future for futures in sent for future in futures), return_exceptions=True), collection, batch
-        ))
-        acknowledged: list[list[PendingEvent]] = []
-        for leased, futures in zip(batch, sent, strict=True):
-            outcomes = [next(results) for _ in futures]
-            leading: list[PendingEvent] = []
-            for event, outcome in zip(leased.events, outcomes, strict=False):
-                if isinstance(outcome, BaseException):
-                    error = _describe(outcome)
-                    break
-                leading.append(event)
-            acknowledged.append(leading)
-        acknowledged_at = self.clock.now()
-        log_each = self._log.is_enabled_for(logging.DEBUG)
-        for event in (event for events in acknowledged for event in events):
-            EVENTS_PUBLISHED.labels(event.topic).inc()
-            OUTBOX_PUBLISH_DELAY.labels(event.topic).observe(max(0.0, (acknowledged_at - event.created_at).total_seconds()))
-            if log_each:
-                with structlog.contextvars.bound_contextvars(**event.log_context()):
-                    self._log.debug("outbox_event_published", topic=event.topic, key=event.key)
-        return acknowledged, error
-
-    async def _wait_holding_leases(
-        self, acknowledgements: Awaitable[list[Any]], collection: str, batch: Sequence[_Leased]
-    ) -> list[Any]:
-        waiting = asyncio.ensure_future(acknowledgements)
-        renew_every_s = self.lease.total_seconds() / 3
-        started = time.monotonic()
-        while True:
-            done, _ = await asyncio.wait({waiting}, timeout=renew_every_s)
-            if done:
-                return waiting.result()
-            self._log.warning(
-                "outbox_waiting_for_kafka", collection=collection, documents=[str(leased.document_id) for leased in batch],
-                waited_s=round(time.monotonic() - started, 1),
-            )
-            for leased in batch:
-                await self._renew(collection, leased.document_id, leased.lease_token)
-
-    async def _renew(self, collection: str, document_id: Any, lease_token: str) -> None:
-        try:
-            renewed = await self.store.renew(collection, document_id, lease_token)
+            renewed = await self.store.renew(collection, leased.document_id, leased.lease_token)
         except Exception as error:  # noqa: BLE001 - tried again at the next renewal
-            self._log.warning("outbox_lease_renewal_failed", collection=collection, error=_describe(error))
+            self._log.warning("outbox_lease_renewal_failed", collection=collection, error=describe(error))
             return
         if not renewed:
-            self._log.warning("outbox_lease_lost_while_publishing", collection=collection, document_id=str(document_id))
+            self._log.warning("outbox_lease_lost_while_publishing", collection=collection, document_id=str(leased.document_id))
 
     async def _repair_counter(self, collection: str, document_id: Any, lease_token: str, pending: int) -> None:
         # A counter above zero with no entries is a bug elsewhere.
         self._log.error("outbox_counter_without_entries", collection=collection, document_id=str(document_id))
         await self.store.repair_counter(collection, document_id, lease_token, pending)
-
-    async def _connected_producer(self) -> AIOKafkaProducer:
-        async with self._producer_lock:
-            if self._producer is None:
-                producer = AIOKafkaProducer(
-                    bootstrap_servers=self.bootstrap_servers,
-                    client_id=f"liveline-outbox-{self.relay_id}",
-                    enable_idempotence=True,
-                    acks="all",
-                    request_timeout_ms=int(self.publish_timeout_s * 1000),
-                )
-                try:
-                    async with asyncio.timeout(self.publish_timeout_s):
-                        await producer.start()
-                except Exception as error:
-                    with contextlib.suppress(Exception):
-                        await producer.stop()
-                    raise PublishFailed(f"cannot connect to Kafka: {_describe(error)}") from error
-                self._producer = producer
-            return self._producer
 
     async def _sweep_forever(self) -> None:
         first = True
@@ -380,7 +288,7 @@ class OutboxRelay:
             except Exception as error:  # noqa: BLE001 - the sweep must outlive a database outage
                 _reraise_if_cancelled(error)
                 delay = self.backoff.failed()
-                self._log.warning("outbox_sweep_failed", error=_describe(error), retry_in_s=delay)
+                self._log.warning("outbox_sweep_failed", error=describe(error), retry_in_s=delay)
 
     async def _work_forever(self) -> None:
         while True:
@@ -400,7 +308,7 @@ class OutboxRelay:
                         delay = self.backoff.failed()
                         self._log.warning(
                             "outbox_documents_failed", collection=collection, documents=[str(d) for d in documents],
-                            error=_describe(error), retry_in_s=delay,
+                            error=describe(error), retry_in_s=delay,
                         )
                         continue
                     self._notified_while_working.update((collection, document_id) for document_id in again)
@@ -412,22 +320,9 @@ class OutboxRelay:
                         self.notify(*item)
 
 
-@dataclass(frozen=True)
-class _Leased:
-    """A document whose lease this relay holds (claimed, or handed over by its writer), with its pending events."""
-
-    document_id: Any
-    lease_token: str
-    events: list[PendingEvent]
-
-
 def _reraise_if_cancelled(error: Exception) -> None:
     """A client library may turn our task's cancellation into an error of its own (pymongo's async
     API does, mid-operation); a loop that caught that as "retry later" would never stop."""
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError from error
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
