@@ -46,7 +46,7 @@ def configure_logging(service: str, *, level: str = "info", json: bool = True) -
     )
     # Nothing in a line says where in the source it was written, or which thread or process
     # wrote it: the standard library need not find out (the logging HOWTO's "Optimization").
-    logging._srcfile = None  # type: ignore[attr-defined]  # noqa: SLF001
+    logging._srcfile = None  # type: ignore[attr-defined]
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False

@@ -196,11 +196,16 @@ def emptied_update() -> dict[str, dict[str, Any]]:
     """Empties the outbox and gives up the lease: `mark_sent_update` for a document whose outbox
     holds nothing but the published entries.
 
-    Apply it only where `sent_entries_filter(events)` holds and the counter equals their number
-    (then those entries are all there is). Cheaper than removing them one by one: FerretDB
-    applies each removed path of an update on its own.
+    Apply it only where `only_these_entries_filter` holds. Cheaper than removing the entries one
+    by one: FerretDB applies each removed path of an update on its own.
     """
     return {"$set": {OUTBOX: {}, PENDING: 0}, "$unset": {LEASE: "", LEASE_UNTIL: ""}}
+
+
+def only_these_entries_filter(lease_token: str, events: Sequence[PendingEvent]) -> dict[str, Any]:
+    """The condition for `emptied_update`: the lease is still `lease_token`, every published entry
+    is still there, and the counter equals their number (so they are all the outbox holds)."""
+    return {LEASE: lease_token, PENDING: len(events), **sent_entries_filter(events)}
 
 
 def sent_entries_filter(events: Sequence[PendingEvent]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from .outbox import (
     decode_entry,
     emptied_update,
     mark_sent_update,
+    only_these_entries_filter,
     sent_entries_filter,
 )
 
@@ -111,7 +112,7 @@ class OutboxStore:
         """`mark_sent` for several documents, given as (id, lease token, events published).
 
         The usual case, nothing written to any of them meanwhile, is one bulk write. Otherwise the
-        documents whose entries are still there are marked one by one as `mark_sent` does.
+        documents whose entries are still there have them removed one by one as `mark_sent` does.
         """
         if len(published) == 1:
             [(document_id, lease_token, events)] = published
@@ -119,10 +120,7 @@ class OutboxStore:
         with pymongo.timeout(self.timeout_s):
             emptied = await self.db[collection].bulk_write(
                 [
-                    UpdateOne(
-                        {"_id": document_id, LEASE: lease_token, PENDING: len(events), **sent_entries_filter(events)},
-                        emptied_update(),
-                    )
+                    UpdateOne({"_id": document_id, **only_these_entries_filter(lease_token, events)}, emptied_update())
                     for document_id, lease_token, events in published
                 ],
                 ordered=False,
@@ -137,7 +135,7 @@ class OutboxStore:
         outboxes = {document["_id"]: document.get(OUTBOX) or {} for document in documents}
         for document_id, lease_token, events in published:
             if any(event.event_id in outboxes.get(document_id, {}) for event in events):
-                remaining[document_id] = await self.mark_sent(collection, document_id, lease_token, events)
+                remaining[document_id] = await self._remove_entries(collection, document_id, lease_token, events)
         return remaining
 
     async def mark_sent(
@@ -150,16 +148,22 @@ class OutboxStore:
         ours expired. What Kafka acknowledged is published all the same, so those entries are
         still removed if nobody removed them yet, and the lease is left to its new holder.
         """
-        entries = sent_entries_filter(events)
         with pymongo.timeout(self.timeout_s):
             # Usually nothing was written meanwhile: then the counter equals the number published,
             # and an update that needs no answer beyond "matched" does it (no document sent back).
             emptied = await self.db[collection].update_one(
-                {"_id": document_id, LEASE: lease_token, PENDING: len(events), **entries},
-                emptied_update(),
+                {"_id": document_id, **only_these_entries_filter(lease_token, events)}, emptied_update()
             )
         if emptied.matched_count == 1:
             return 0
+        return await self._remove_entries(collection, document_id, lease_token, events)
+
+    async def _remove_entries(
+        self, collection: str, document_id: Any, lease_token: str, events: Sequence[PendingEvent]
+    ) -> int | None:
+        """`mark_sent` where more than the published entries may be in the outbox: removes each of
+        them; the events left pending, or None if the lease was no longer ours."""
+        entries = sent_entries_filter(events)
         with pymongo.timeout(self.timeout_s):
             document = await self.db[collection].find_one_and_update(
                 {"_id": document_id, LEASE: lease_token, **entries},

@@ -189,7 +189,7 @@ class FerretDBServer:
             # checkpoints, as MongoDB's default journal is flushed every 100 ms rather than per write.
             # A crash of FerretDB (or of any service) loses nothing; a power cut can lose the last
             # commits. With the default (FULL) every write waited for its own fsync (5 ms on this
-            # disk) behind FerretDB's one write lock, which capped the database at ~200 writes/s.
+            # disk) behind FerretDB's write lock, which capped the database at ~200 writes/s.
             str(self.binary), "--handler=sqlite", f"--sqlite-url=file:{data}/?_pragma=synchronous(normal)",
             f"--state-dir={self.state_dir}", f"--listen-addr=127.0.0.1:{self.port}",
             f"--debug-addr=127.0.0.1:{free_port()}", "--telemetry=disable",
