@@ -8,6 +8,7 @@ import signal
 import sys
 
 import pytest
+from bson.binary import Binary
 from pymongo import AsyncMongoClient, DeleteOne, InsertOne, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
@@ -25,6 +26,26 @@ async def test_inserted_document_is_found(db):
     await db.deals.insert_one({"_id": "deal-1", "title": "Hotpot for two", "price_minor": 9900})
     found = await db.deals.find_one({"_id": "deal-1"})
     assert found == {"_id": "deal-1", "title": "Hotpot for two", "price_minor": 9900}
+
+
+async def test_binary_values_come_back_byte_for_byte_after_inserts_and_updates(db):
+    # Outbox entries are binary values; the server stores them as base64 text and decodes them on
+    # every read (one of this project's FerretDB patches does that without a JSON decoder).
+    values = {
+        f"v{length}-{subtype}": Binary(bytes((i * 37 + length) % 256 for i in range(length)), subtype)
+        for length in (0, 1, 2, 3, 4, 5, 62, 63, 64, 1000, 65_537)
+        for subtype in (0, 4, 0x80)
+    }
+    await db.blobs.insert_one({"_id": "blobs", **values})
+    assert _as_stored(await db.blobs.find_one({"_id": "blobs"}, {"_id": 0})) == _as_stored(values)
+    changed = {name: Binary(bytes(reversed(value)) + b"+/=", value.subtype) for name, value in values.items()}
+    await db.blobs.update_one({"_id": "blobs"}, {"$set": changed})
+    assert _as_stored(await db.blobs.find_one({"_id": "blobs"}, {"_id": 0})) == _as_stored(changed)
+
+
+def _as_stored(values: dict) -> dict[str, tuple[bytes, int]]:
+    """Each value's bytes and subtype (PyMongo gives subtype 0 back as plain bytes)."""
+    return {name: (bytes(value), getattr(value, "subtype", 0)) for name, value in values.items()}
 
 
 async def test_unique_index_refuses_a_duplicate(db):
