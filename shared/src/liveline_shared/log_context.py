@@ -8,6 +8,7 @@ its handler runs, so every log line the handler writes carries them.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 
 import structlog
@@ -23,11 +24,18 @@ def event_context(event: Event) -> dict[str, str]:
         "event_type": event.event_type,
         "correlation_id": event.correlation_id,
     }
-    for name in TRACED_IDS:
-        value = getattr(event, name, None)
+    for name in _traced_fields(type(event)):
+        value = getattr(event, name)
         if value is not None:
             context[name] = str(value)
     return context
+
+
+@functools.cache
+def _traced_fields(event_type: type[Event]) -> tuple[str, ...]:
+    # Asking a pydantic model for a field it does not have raises inside it: a consumer writes a
+    # line per event, so look up once per event type which of the ids it has.
+    return tuple(name for name in TRACED_IDS if name in event_type.model_fields)
 
 
 @contextlib.contextmanager
