@@ -5,13 +5,14 @@ faces crossing a photograph): what the design in docs/face-blur.md was chosen fr
 
 - the bare one-pass edit, and the same edit with its frames passed through Python unchanged
   (decoder | Python | encoder: what streaming the frames costs by itself);
-- a second decode of the clip that only samples frames for the detector (what the scan did
-  before the blur moved into the one decode), with ffmpeg's cheaper decoding options;
-- the cascades, per sampled frame (480x270 grey, as the worker gives them), each on its own:
-  frontal, and profile (both sides) at several sizes, with how often each finds the clip's
-  profile face (the cameraman, 1/18 of the picture's width).
+- a second decode of the clip that only samples frames for a detector (480x270 grey, what the
+  scan did before the blur moved into the one decode), with ffmpeg's cheaper decoding options;
+- the detector (libfacedetection's CNN), per sampled frame of the edited 1280x720 picture: the
+  colour picture made from the yuv420p frame, and the detection, at several detection sizes,
+  with how often each finds the clip's two faces (the astronaut, frontal, 1/7 of the picture's
+  width; the cameraman, profile, 1/18).
 
-CPU seconds are user + sys (of this process for the cascades, of the ffmpeg runs for the rest),
+CPU seconds are user + sys (of this process for the detector, of the ffmpeg runs for the rest),
 which other load on a shared machine moves far less than wall time.
 """
 
@@ -31,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import median  # noqa: E402
 from media_pipeline import CLIPS, bare_command, edit_settings, make_clip  # noqa: E402
 
-from liveline_media.adapters.faces import DetectorSettings, HaarFaceDetector, detection_size  # noqa: E402
+from liveline_media.adapters.faces import CnnFaceDetector, DetectorSettings, detection_picture, detection_size  # noqa: E402
 from liveline_media.adapters.ffmpeg import Ffmpeg  # noqa: E402
 from liveline_media.domain.faces import Box, coverage  # noqa: E402
 
@@ -74,7 +75,7 @@ def main(seconds: int, rounds: int) -> None:
         timed("bare one-pass edit", lambda: subprocess.run(argv, cwd=folder, check=True, capture_output=True))
         timed("the same edit, frames through Python unchanged",
               lambda: tools.edit_through(clip, folder / "through.mp4", folder / "through.jpg", settings, lambda frames: frames))
-        width, height = detection_size(settings.width, settings.height, 480)
+        width, height = detection_size(settings.width, settings.height, 480)  # the old scan's size
         for label, options in (
             ("second decode for sampling, full decoding", []),
             ("second decode, no loop filter, no unreferenced frames (as the scan was)",
@@ -84,31 +85,29 @@ def main(seconds: int, rounds: int) -> None:
             timed(label, lambda options=options: subprocess.run(
                 sampling_decode(clip, width, height, seconds, options), check=True, capture_output=True))
 
-        raw = subprocess.run(sampling_decode(clip, width, height, seconds, []), check=True, capture_output=True).stdout
-        frames = np.frombuffer(raw, np.uint8).reshape(-1, height, width)
-        factor = width / 1920
-
-        def cameraman(t: float) -> Box:
-            return next(box for name, box in kind.faces_at(t, seconds, 1920) if "cameraman" in name).scaled(factor)
-
-        print(f"cascades on {len(frames)} sampled frames ({width}x{height}), CPU per frame:", flush=True)
-        frontal = HaarFaceDetector(DetectorSettings(profile=False))
-        began = time.process_time()
-        for frame in frames:
-            frontal.detect(frame)
-        frontal_ms = (time.process_time() - began) / len(frames) * 1000
-        print(f"  frontal (alt2, step 1.2, from 20 px): {frontal_ms:.0f} ms", flush=True)
-        for side in (320, 360, 400, 480):
-            detector = HaarFaceDetector(DetectorSettings(profile_long_side=side, profile_every=1))
-            found = 0
+        edited = (settings.width, settings.height)
+        raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-t", str(seconds), "-i", str(clip), "-an", "-vf",
+                              f"fps=2:round=near,scale={edited[0]}:{edited[1]}:flags=bicubic,format=yuv420p",
+                              "-f", "rawvideo", "pipe:1"], check=True, capture_output=True).stdout
+        frames = np.frombuffer(raw, np.uint8).reshape(-1, edited[0] * edited[1] * 3 // 2)
+        print(f"the detector on {len(frames)} sampled frames of the edited {edited[0]}x{edited[1]} picture, CPU per frame:",
+              flush=True)
+        for side in (480, 560, 640, 800):
+            size = detection_size(*edited, side)
+            detector = CnnFaceDetector(DetectorSettings(detect_long_side=side))
             began = time.process_time()
-            for number, frame in enumerate(frames):
-                boxes = detector.detect(frame, number)
+            pictures = [detection_picture(frame, *edited, size) for frame in frames]
+            convert_ms = (time.process_time() - began) / len(frames) * 1000
+            found: dict[str, int] = {}
+            began = time.process_time()
+            for number, picture in enumerate(pictures):
+                boxes = [box.scaled(edited[0] / size[0]) for box in detector.detect(picture)]
                 grown = [Box(b.x - 0.3 * b.w, b.y - 0.3 * b.h, 1.6 * b.w, 1.6 * b.h) for b in boxes]
-                found += coverage(cameraman(number * 0.5), grown) >= 0.9
-            profile_ms = (time.process_time() - began) / len(frames) * 1000 - frontal_ms
-            print(f"  profile at {side} px, both sides: {profile_ms:.0f} ms; the clip's profile face found in "
-                  f"{found}/{len(frames)} frames", flush=True)
+                for name, face in kind.faces_at(number * 0.5, seconds, edited[0]):
+                    found[name] = found.get(name, 0) + (coverage(face, grown) >= 0.9)
+            detect_ms = (time.process_time() - began) / len(frames) * 1000
+            print(f"  at {side} px ({size[0]}x{size[1]}): colour picture {convert_ms:.2f} ms, detection {detect_ms:.1f} ms; "
+                  + ", ".join(f"{name} found in {count}/{len(frames)}" for name, count in found.items()), flush=True)
 
 
 if __name__ == "__main__":

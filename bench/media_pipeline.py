@@ -12,7 +12,7 @@ most phones write; 720p30 at 8 Mbit/s without B-frames). The full run uses the f
 and uploading a clip is not timed.
 
 edit with blur: what the worker does unless the uploader keeps faces, on the clip on local disk:
-the one decode, the frames through the face blur (a frame every 0.5 s to the Haar cascades,
+the one decode, the frames through the face blur (a frame every 0.5 s to the CNN face detector,
 every face track blurred), the one encode, timed from start to exit. Goal: at most 1.5 x the bare
 edit. Both are measured in wall seconds and in CPU seconds (user + sys of this process, which
 runs the detector and passes the frames, and of every ffmpeg it started), which other work on a
@@ -156,10 +156,8 @@ def bare_command(tools: Ffmpeg, clip: Path, folder: Path) -> list[str]:
 def face_blur() -> FaceBlur:
     """The worker's face blur, with the worker's default settings."""
     return FaceBlur(
-        DetectorSettings(detect_long_side=DEFAULTS.face_detect_long_side, min_face=DEFAULTS.face_min_size,
-                         profile_long_side=DEFAULTS.face_profile_long_side,
-                         full_search_every=DEFAULTS.face_full_search_every),
-        interval_s=DEFAULTS.face_sample_interval_s,
+        DetectorSettings(detect_long_side=DEFAULTS.face_detect_long_side, min_confidence=DEFAULTS.face_min_confidence),
+        library=DEFAULTS.face_detector_library, interval_s=DEFAULTS.face_sample_interval_s,
     )
 
 
@@ -279,9 +277,8 @@ def edit_only(rounds: int, seconds: int, kinds: tuple[ClipKind, ...]) -> None:
     print(f"CPU = user + sys of this process (the detector's thread, the frames' way through Python) and of "
           f"every ffmpeg it ran; {rounds} rounds per clip, bare and blurred edits alternating", flush=True)
     blur = face_blur()
-    print(f"face blur: a frame every {blur.interval_s:g} s, frontal cascade at {blur.settings.detect_long_side} px, "
-          f"profile at {blur.settings.profile_long_side} px on one sample in {blur.settings.profile_every}, whole picture "
-          f"searched for frontal faces on one sample in {blur.settings.full_search_every}", flush=True)
+    print(f"face blur: a frame every {blur.interval_s:g} s to libfacedetection's CNN at {blur.settings.detect_long_side} px, "
+          f"confidence {blur.settings.min_confidence:g}", flush=True)
     ratios_cpu, ratios_wall = [], []
     with tempfile.TemporaryDirectory(prefix="liveline-bench-blur-") as scratch:
         folder = Path(scratch)

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 from skimage import data
 
-from liveline_media.adapters.faces import HaarFaceDetector, blur_settings, detection_size
+from liveline_media.adapters.faces import CnnFaceDetector, detection_picture, detection_size
 from liveline_media.domain.faces import BlurSettings, Box, Sample, coverage, plan_blur
 
 WIDTH, HEIGHT = 640, 360
@@ -162,7 +162,7 @@ SCENES = (
     Scene("two faces", 4.0, _two_faces),
     Scene("a face turning to profile", 4.0, _turning),
     Scene("a face appearing half-way", 4.0, _appearing),
-    # Between two samples the profile cascade does not look at (it looks at one in two).
+    # Between two samples, a face only seen turned to profile.
     Scene("a profile face appearing half-way", 4.0, _profile_appearing),
 )
 NO_FACE = Scene("no face", 2.0, _no_face)
@@ -172,9 +172,11 @@ def scene(name: str) -> Scene:
     return next(s for s in (*SCENES, NO_FACE) if s.name == name)
 
 
-def grey_at(frame: np.ndarray, long_side: int) -> np.ndarray:
-    width, height = detection_size(WIDTH, HEIGHT, long_side)
-    return cv2.resize(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), (width, height), interpolation=cv2.INTER_AREA)
+def picture_at(frame: np.ndarray, long_side: int) -> np.ndarray:
+    """What the worker's detector sees of a scene's frame: the frame as yuv420p (what the decoder
+    gives the worker), turned into the detector's picture as the worker does."""
+    yuv = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)
+    return detection_picture(yuv.tobytes(), WIDTH, HEIGHT, detection_size(WIDTH, HEIGHT, long_side))
 
 
 @dataclass
@@ -203,9 +205,9 @@ class Score:
         return self.covered.get(kind, 0) / self.faces[kind] if self.faces.get(kind) else float("nan")
 
 
-def evaluate(scene: Scene, detector: HaarFaceDetector, settings: BlurSettings, fps: float = 10.0) -> Score:
-    """Detects on the frames sampled every `settings.interval_s` (as the worker does, the
-    profile cascade on one in `profile_every`), plans the blur from all of them, and scores every
+def evaluate(scene: Scene, detector: CnnFaceDetector, settings: BlurSettings, fps: float = 10.0) -> Score:
+    """Detects on the frames sampled every `settings.interval_s` (as the worker does), plans the
+    blur from all of them, and scores every
     frame at `fps`, most of them between two samples. The worker plans as the frames stream, but
     each frame's rectangles are those of this plan (test_face_blur.py shows it)."""
     long_side = detector.settings.detect_long_side
@@ -217,9 +219,9 @@ def evaluate(scene: Scene, detector: HaarFaceDetector, settings: BlurSettings, f
         t = round(k * settings.interval_s, 3)
         if t >= scene.duration_s:
             break
-        grey = grey_at(scene.frame(t)[0], long_side)
+        picture = picture_at(scene.frame(t)[0], long_side)
         began = time.process_time()
-        boxes = detector.detect(grey, k)
+        boxes = detector.detect(picture)
         score.detect_s += time.process_time() - began
         samples.append(Sample(t, tuple(b.scaled(WIDTH / width) for b in boxes)))
     score.samples = len(samples)
@@ -240,7 +242,7 @@ def evaluate(scene: Scene, detector: HaarFaceDetector, settings: BlurSettings, f
     return score
 
 
-def labelled_set_recall(detector: HaarFaceDetector) -> dict[str, tuple[int, int]]:
+def labelled_set_recall(detector: CnnFaceDetector) -> dict[str, tuple[int, int]]:
     """The detector alone on still pictures: the LFW faces 20 to a picture (a crowd), the
     astronaut and the cameraman (both ways) at three sizes each. A face counts as found when a
     detection, grown by the blur margin, covers >= COVERED of it."""
@@ -261,7 +263,7 @@ def labelled_set_recall(detector: HaarFaceDetector) -> dict[str, tuple[int, int]
         found = total = 0
         for items in pictures:
             frame, labels = render(items)
-            boxes = [b.scaled(WIDTH / width) for b in detector.detect(grey_at(frame, long_side))]
+            boxes = [b.scaled(WIDTH / width) for b in detector.detect(picture_at(frame, long_side))]
             grown = [Box(b.x - b.w * margin, b.y - b.h * margin, b.w * (1 + 2 * margin), b.h * (1 + 2 * margin)) for b in boxes]
             found += sum(coverage(label, grown) >= COVERED for label, _ in labels)
             total += len(items)
@@ -282,29 +284,28 @@ def write_clip(scene: Scene, path: Path, fps: int = 25, audio: bool = True) -> P
     return path
 
 
-def faces_in_clip(path: Path, detector: HaarFaceDetector, fps: float = 5.0) -> list[tuple[float, list[Box]]]:
+def faces_in_clip(path: Path, detector: CnnFaceDetector, fps: float = 5.0) -> list[tuple[float, list[Box]]]:
     """The detector run on every frame of a clip at `fps` (what remains findable after the blur)."""
     probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
                             "-of", "csv=p=0", str(path)], check=True, capture_output=True, text=True, timeout=60)
     width, height = (int(v) for v in probe.stdout.strip().split(","))
-    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vf", f"fps={fps},format=gray",
+    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vf", f"fps={fps},format=yuv420p",
                           "-f", "rawvideo", "pipe:1"], check=True, capture_output=True, timeout=120).stdout
-    frames = np.frombuffer(raw, np.uint8).reshape(-1, height, width)
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, width * height * 3 // 2)
+    size = detection_size(width, height, detector.settings.detect_long_side)
     found = []
     for n, frame in enumerate(frames):
-        long_side = detector.settings.detect_long_side
-        w, h = detection_size(width, height, long_side)
-        small = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
-        found.append((n / fps, [b.scaled(width / w) for b in detector.detect(small)]))
+        picture = detection_picture(frame, width, height, size)
+        found.append((n / fps, [b.scaled(width / size[0]) for b in detector.detect(picture)]))
     return found
 
 
 def main() -> None:
-    detector = HaarFaceDetector()
+    detector = CnnFaceDetector()
     print(f"detector: {detector.name}, detection size {detection_size(WIDTH, HEIGHT, detector.settings.detect_long_side)}")
     for name, (found, total) in labelled_set_recall(detector).items():
         print(f"  stills, {name}: {found}/{total} = {found / total:.2f}")
-    settings = blur_settings(detector.settings, BlurSettings().interval_s)
+    settings = BlurSettings()
     total = Score()
     for item in SCENES:
         score = evaluate(item, detector, settings)

