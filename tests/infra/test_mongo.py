@@ -9,8 +9,8 @@ import sys
 
 import pytest
 from bson.binary import Binary
-from pymongo import AsyncMongoClient, DeleteOne, InsertOne, ReplaceOne, ReturnDocument, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo import AsyncMongoClient, DeleteOne, InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from tests.random_refs import database_name
 
@@ -123,6 +123,48 @@ async def seed(collection, count: int) -> list[str]:
         + [{"_id": i, "group": "b", "n": 0} for i in doc_ids(UNTOUCHED, "other")]
     )
     return targets
+
+
+async def test_each_update_of_a_bulk_sees_the_updates_before_it(db):
+    # The server writes one command's updated documents together (one of this project's FerretDB
+    # patches); a later statement must still see what the earlier ones changed.
+    await db.items.insert_many([{"_id": "a", "n": 0}, {"_id": "b", "n": 0}, {"_id": "other", "n": 0}])
+    result = await db.items.bulk_write([
+        UpdateOne({"_id": "a"}, {"$inc": {"n": 1}}),
+        UpdateOne({"_id": "a"}, {"$inc": {"n": 1}}),
+        UpdateOne({"_id": "b"}, {"$set": {"flag": True}}),
+        UpdateMany({"flag": True}, {"$inc": {"n": 10}}),
+        UpdateOne({"_id": "c"}, {"$set": {"n": 5}}, upsert=True),
+        UpdateOne({"_id": "c", "n": 5}, {"$inc": {"n": 1}}),
+        UpdateOne({"_id": "a", "n": 2}, {"$set": {"seen": "both increments"}}),
+    ])
+    assert (result.matched_count, result.modified_count, result.upserted_count) == (6, 6, 1)
+    assert await db.items.find({}, sort=[("_id", 1)]).to_list() == [
+        {"_id": "a", "n": 2, "seen": "both increments"},
+        {"_id": "b", "n": 10, "flag": True},
+        {"_id": "c", "n": 6},
+        {"_id": "other", "n": 0},
+    ]
+
+
+async def test_an_ordered_bulk_stopped_by_a_failing_update_keeps_those_before_it_and_none_after(db):
+    await db.items.create_index("code", unique=True)
+    await db.items.insert_many([{"_id": name, "code": name.upper(), "n": 0} for name in ("a", "b", "c", "d")])
+    # MongoDB reports the duplicate key as a write error, FerretDB as an internal error: either
+    # way the bulk fails at the third update.
+    with pytest.raises(OperationFailure):
+        await db.items.bulk_write([
+            UpdateOne({"_id": "a"}, {"$set": {"n": 1}}),
+            UpdateOne({"_id": "b"}, {"$set": {"n": 1}}),
+            UpdateOne({"_id": "c"}, {"$set": {"code": "A", "n": 1}}),  # A is a's code: refused
+            UpdateOne({"_id": "d"}, {"$set": {"n": 1}}),
+        ], ordered=True)
+    assert await db.items.find({}, {"code": 1, "n": 1}, sort=[("_id", 1)]).to_list() == [
+        {"_id": "a", "code": "A", "n": 1},
+        {"_id": "b", "code": "B", "n": 1},
+        {"_id": "c", "code": "C", "n": 0},
+        {"_id": "d", "code": "D", "n": 0},
+    ]
 
 
 @pytest.mark.parametrize("ordered", [False, True], ids=["unordered", "ordered"])
