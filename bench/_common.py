@@ -59,11 +59,12 @@ def answers(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def bare_server(source: str, log_dir: Path) -> Iterator[str]:
-    """The baseline: a minimal app (`source` runs uvicorn on the port given as its argument) in a
-    process of its own, ready; yields its URL and stops it afterwards."""
+def bare_server(source: str, log_dir: Path, *args: str, name: str = "bare") -> Iterator[str]:
+    """The baseline: a minimal app (`source` runs uvicorn on the port given as its first argument,
+    `args` follow) in a process of its own, ready; yields its URL and stops it afterwards."""
     port = free_port()
-    bare = ManagedProcess("bare-fastapi", [sys.executable, "-c", source, str(port)], log_path=log_dir / "bare.log")
+    bare = ManagedProcess(f"{name}-fastapi", [sys.executable, "-c", source, str(port), *args],
+                          log_path=log_dir / f"{name}.log")
     bare.start()
     try:
         wait_until(lambda: answers(f"http://127.0.0.1:{port}/docs"), timeout=30, what="bare FastAPI")

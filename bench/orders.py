@@ -11,6 +11,11 @@ own connection and sends a new Idempotency-Key with every request.
 baseline: the same client code against a minimal FastAPI app served by uvicorn in a subprocess,
 whose POST /orders answers a small JSON body without doing anything.
 
+floor: the same clients against two minimal apps shaped like the gateway and the order service:
+the first relays each POST with an httpx client, the second makes the database commands counted
+for one placement (below) straight through PyMongo and answers. No logic, no checks, no Kafka:
+the most this design can reach on this machine, printed beside the baseline.
+
 Each level sends `--requests` orders in all, split evenly over its clients; the default is long
 enough for the steady state at 128 clients (with 400, each of them placed three orders, and the
 level was mostly clients sleeping out their one-second Retry-After while the order service had
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import tempfile
 import time
@@ -67,6 +73,55 @@ async def place() -> dict:
     return {"order_id": "0" * 32, "status": "paid", "quantity": 1}
 
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+# The floor of this design on this machine: a gateway-shaped hop (FastAPI relaying with an httpx
+# client, as the gateway does) to a service-shaped app (FastAPI) that makes a placement's database
+# commands straight through PyMongo with no logic, no validation and no Kafka. Whatever liveline
+# does, it cannot place orders faster than this.
+FLOOR_SERVICE_APP = """
+import json, sys, uuid
+import uvicorn
+from fastapi import FastAPI
+from pymongo import AsyncMongoClient, ReturnDocument
+
+port, mongo_url, trips = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
+app = FastAPI()
+db = AsyncMongoClient(mongo_url, tz_aware=True, retryWrites=False)[f"floor_{uuid.uuid4().hex[:8]}"]
+
+@app.post("/orders", status_code=201)
+async def place(body: dict) -> dict:
+    ids = [uuid.uuid4().hex for _ in range(max(1, trips.get("insert", 0)))]
+    for i in range(trips.get("insert", 0)):
+        await db.orders.insert_one({"_id": ids[i], "deal_id": body["deal_id"], "quantity": body["quantity"], "n": 0})
+    for i in range(trips.get("find", 0)):
+        await db.orders.find_one({"_id": ids[0]})
+    for i in range(trips.get("update", 0)):
+        await db.orders.update_one({"_id": ids[0], "n": i}, {"$inc": {"n": 1}, "$set": {"step": i}})
+    for i in range(trips.get("findAndModify", 0)):
+        await db.orders.find_one_and_update({"_id": ids[-1]}, {"$set": {"paid": True}}, return_document=ReturnDocument.AFTER)
+    return {"order_id": ids[0], "status": "paid", "quantity": body["quantity"]}
+
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+"""
+
+FLOOR_HOP_APP = """
+import sys
+import httpx
+import uvicorn
+from fastapi import FastAPI, Request, Response
+
+port, upstream = int(sys.argv[1]), sys.argv[2]
+app = FastAPI()
+client = httpx.AsyncClient(base_url=upstream, limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
+
+@app.post("/orders")
+async def place(request: Request) -> Response:
+    answer = await client.post("/orders", content=await request.body(), headers={"content-type": "application/json"})
+    return Response(answer.content, status_code=answer.status_code, media_type="application/json")
+
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 """
 
 
@@ -185,8 +240,17 @@ async def gateway_clients(url: str, gateway_env: dict[str, str], count: int) -> 
         return [await customer(i) for i in range(count)]
 
 
+async def measure_plain(url: str, level: int, requests: int) -> Measured:
+    """`measure` against one of the bench's own apps (no accounts, no tokens)."""
+    clients = [Client(url, "/orders", {}, {"deal_id": "d", "quantity": 1}) for _ in range(level)]
+    try:
+        return await measure(clients, requests)
+    finally:
+        await asyncio.gather(*(client.close() for client in clients))
+
+
 async def run_levels(levels: list[int], requests: int, gateway_url: str, gateway_env: dict[str, str],
-                     bare_url: str) -> list[tuple[int, Measured, Measured]]:
+                     bare_url: str, floor_url: str) -> list[tuple[int, Measured, Measured, Measured]]:
     results = []
     for level in levels:
         clients = await gateway_clients(gateway_url, gateway_env, level)
@@ -194,12 +258,9 @@ async def run_levels(levels: list[int], requests: int, gateway_url: str, gateway
             liveline = await measure(clients, requests)
         finally:
             await asyncio.gather(*(client.close() for client in clients))
-        bare_clients = [Client(bare_url, "/orders", {}, {"deal_id": "d", "quantity": 1}) for _ in range(level)]
-        try:
-            bare = await measure(bare_clients, requests)
-        finally:
-            await asyncio.gather(*(client.close() for client in bare_clients))
-        results.append((level, liveline, bare))
+        bare = await measure_plain(bare_url, level, requests)
+        floor = await measure_plain(floor_url, level, requests)
+        results.append((level, liveline, bare, floor))
         print(f"  {level:>4} clients done", flush=True)
     return results
 
@@ -215,9 +276,14 @@ def main() -> int:
         trips = asyncio.run(round_trips_per_order(endpoints.mongo_url))
         services = start_services(endpoints, Path(scratch) / "logs", only=("order", "gateway"))
         try:
-            with bare_server(BARE_APP, Path(scratch) / "logs") as bare_url:
+            logs = Path(scratch) / "logs"
+            with (
+                bare_server(BARE_APP, logs) as bare_url,
+                bare_server(FLOOR_SERVICE_APP, logs, endpoints.mongo_url, json.dumps(trips), name="floor-service") as service_url,
+                bare_server(FLOOR_HOP_APP, logs, service_url, name="floor-hop") as floor_url,
+            ):
                 gateway = services["gateway"]
-                results = asyncio.run(run_levels(levels, args.requests, gateway.url, gateway.env, bare_url))
+                results = asyncio.run(run_levels(levels, args.requests, gateway.url, gateway.env, bare_url, floor_url))
         finally:
             stop_services(services)
 
@@ -226,11 +292,14 @@ def main() -> int:
     print(f"\nPOST an order, {args.requests} orders per level (one machine: the clients, the gateway, "
           "the order service, FerretDB and Kafka share its cores)")
     print(f"{'clients':>8} | {'liveline orders/s':>17} {'p50 ms':>8} {'p99 ms':>8} {'shed':>6} {'shed p99':>8} | "
-          f"{'bare FastAPI req/s':>18} {'p50 ms':>8} {'p99 ms':>8} | {'ratio':>6}")
-    for level, live, bare in results:
+          f"{'bare FastAPI req/s':>18} {'p50 ms':>8} {'p99 ms':>8} | {'ratio':>6} | {'floor req/s':>11} {'p99 ms':>8} {'ratio':>6}")
+    for level, live, bare, floor in results:
         print(f"{level:>8} | {live.rate:>17.0f} {live.p50:>8.1f} {live.p99:>8.1f} {live.shed:>6} {live.shed_p99:>8.1f} | "
-              f"{bare.rate:>18.0f} {bare.p50:>8.1f} {bare.p99:>8.1f} | {live.rate / bare.rate:>6.3f}")
-    print(f"median ratio of throughput (liveline / bare): {median([live.rate / bare.rate for _, live, bare in results]):.3f}")
+              f"{bare.rate:>18.0f} {bare.p50:>8.1f} {bare.p99:>8.1f} | {live.rate / bare.rate:>6.3f} | "
+              f"{floor.rate:>11.0f} {floor.p99:>8.1f} {floor.rate / bare.rate:>6.3f}")
+    print(f"median ratio of throughput (liveline / bare): {median([live.rate / bare.rate for _, live, bare, _ in results]):.3f}")
+    print("floor: a relaying FastAPI app (httpx, as the gateway) in front of a FastAPI app making the same database\n"
+          "commands straight through PyMongo, without logic or Kafka; its ratio is the most this design can reach here")
     return 0
 
 
