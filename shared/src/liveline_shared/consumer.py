@@ -294,7 +294,7 @@ def register_consumer(
             else:
                 new.append((event, record))
         applied = await apply_batch(new)
-        now_recorded = await record_all_consumed(db, name, applied, applied_at=clock.now(), timeout_s=db_timeout_s)
+        now_recorded = await record_all_consumed(db, name, [event for event, _ in applied], applied_at=clock.now(), timeout_s=db_timeout_s)
         for event, record in applied:
             if str(event.event_id) in now_recorded:
                 EVENTS_CONSUMED.labels(record.topic, name).inc()
