@@ -8,9 +8,10 @@ them with the idempotent producer → an idempotent consumer applies each once, 
 committed). Timed from the first write to the last event applied. The process logs as a
 service does (JSON lines at info, here into /dev/null), so the per-event log lines are paid for.
 
-Each round runs it twice: with the relay claiming each document (what most services' writes
-get), and with each write taking the relay's lease itself (`relay.write_lease()`, what the order
-service's writes do), so the relay reads the documents instead of claiming them.
+Each round runs it twice: with the relay claiming each document (what a write without the
+relay's lease gets), and with each write taking the relay's lease itself (`relay.write_lease()`,
+what every service's event-carrying writes do), so the relay reads the documents instead of
+claiming them.
 
 baseline: a bare aiokafka producer (idempotent, acks=all) sends the same N message bodies and a
 bare aiokafka consumer in a group reads them, committing once at the end. Timed from the first
@@ -95,7 +96,7 @@ async def run_liveline(bootstrap: str, mongo_url: str, count: int, *, write_leas
     now = datetime.now(UTC)
     for first in range(0, count, 1000):
         batch = events[first:first + 1000]
-        # With write_lease, each write takes its relay's lease (as the order service's do), and
+        # With write_lease, each write takes its relay's lease (as the services' writes do), and
         # the relay reads the documents instead of claiming them.
         leases = [relay.write_lease() if write_lease else None for _ in range(0, len(batch), EVENTS_PER_DOCUMENT)]
         documents = [

@@ -95,20 +95,29 @@ def decode_entry(stored: Any) -> Mapping[str, Any]:
     return stored
 
 
-def outbox_update(*events: Event, now: datetime) -> dict[str, dict[str, Any]]:
-    """The update fragment that records `events` in a document; merge it into the service's own update."""
+def outbox_update(*events: Event, now: datetime, lease: WriteLease | None = None) -> dict[str, dict[str, Any]]:
+    """The update fragment that records `events` in a document; merge it into the service's own update.
+
+    With `lease` (relay.write_lease()) the write also takes the relay's lease, so that relay
+    publishes the events without claiming the document. No events, no lease.
+    """
     if not events:
         return {}
     entries = outbox_entries(*events, now=now)
     return {
-        "$set": {f"{OUTBOX}.{event_id}": entry for event_id, entry in entries.items()},
+        "$set": {
+            **{f"{OUTBOX}.{event_id}": entry for event_id, entry in entries.items()},
+            **(lease.fields() if lease is not None else {}),
+        },
         "$inc": {PENDING: len(entries)},
     }
 
 
-def outbox_fields(*events: Event, now: datetime) -> dict[str, Any]:
-    """The fields to put in a NEW document (insert_one) so that it carries `events`."""
-    return {OUTBOX: outbox_entries(*events, now=now), PENDING: len(events)}
+def outbox_fields(*events: Event, now: datetime, lease: WriteLease | None = None) -> dict[str, Any]:
+    """The fields to put in a NEW document (insert_one) so that it carries `events` (and, with
+    `lease`, the relay's lease, as in `outbox_update`)."""
+    held = lease.fields() if lease is not None and events else {}
+    return {OUTBOX: outbox_entries(*events, now=now), PENDING: len(events), **held}
 
 
 def merge_updates(*updates: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -217,9 +226,10 @@ def sent_entries_filter(events: Sequence[PendingEvent]) -> dict[str, Any]:
 class WriteLease:
     """A relay's lease taken by the write that adds the events (relay.write_lease()).
 
-    Merged into that write (`merge_updates(own, outbox_update(...), lease.update())`), it lets
-    the writer's own relay publish the events without claiming the document first (one write
-    fewer per event-carrying write); `relay.notify(collection, id, lease)` hands it over. Until
+    Taken by that write (`outbox_update(..., lease=lease)`, or `outbox_fields` for a new
+    document), it lets the writer's own relay publish the events without claiming the document
+    first (one write fewer per event-carrying write); `relay.notify(collection, id, lease)` hands
+    it over once the write succeeded. Until
     `until` no other relay claims the document, so a writer that dies before publishing delays
     its events by at most that long. A write taking a lease replaces any other relay's lease
     on the document; that relay then fails to mark what it published, and the writer's relay
@@ -229,8 +239,11 @@ class WriteLease:
     token: str
     until: datetime
 
+    def fields(self) -> dict[str, Any]:
+        return {LEASE: self.token, LEASE_UNTIL: self.until}
+
     def update(self) -> dict[str, dict[str, Any]]:
-        return {"$set": {LEASE: self.token, LEASE_UNTIL: self.until}}
+        return {"$set": self.fields()}
 
 
 def claimable_filter(now: datetime) -> dict[str, Any]:

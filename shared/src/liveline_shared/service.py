@@ -75,8 +75,9 @@ class ServiceRuntime:
     def use_outbox(self, collections: Iterable[str]) -> OutboxRelay:
         """Runs an outbox relay over these collections for the life of the service.
 
-        Handlers write events into their aggregate's document (liveline_shared.outbox) and call
-        `relay.notify(collection, id)` after the write so the events leave at once.
+        Handlers write events into their aggregate's document (liveline_shared.outbox), taking
+        `relay.write_lease()` in that write, and call `relay.notify(collection, id, lease)` after
+        it so the events leave at once, without a claim.
         """
         self.relay = OutboxRelay(self.db, collections, self.settings.kafka_bootstrap_servers, clock=self.clock)
         self.on_startup.append(self.relay.start)

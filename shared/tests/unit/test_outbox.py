@@ -14,6 +14,7 @@ from liveline_shared.outbox import (
     LEASE_UNTIL,
     OUTBOX,
     PENDING,
+    WriteLease,
     claimable_filter,
     decode_entry,
     emptied_update,
@@ -121,6 +122,25 @@ def test_new_document_fields_hold_the_same_entries_as_the_update():
     fields = outbox_fields(event, now=NOW)
     assert fields[PENDING] == 1
     assert fields[OUTBOX][str(event.event_id)] == outbox_update(event, now=NOW)["$set"][f"{OUTBOX}.{event.event_id}"]
+
+
+def test_a_write_with_the_relays_lease_takes_it_with_its_events():
+    event, lease = order_placed(), WriteLease("token", NOW + timedelta(seconds=10))
+
+    own = {"$set": {"status": "paid"}}
+    document = apply({"_id": "ord-1"}, merge_updates(own, outbox_update(event, now=NOW, lease=lease)))
+    created = {"_id": "ord-1", **outbox_fields(event, now=NOW, lease=lease)}
+
+    for held in (document, created):
+        assert (held[LEASE], held[LEASE_UNTIL]) == ("token", NOW + timedelta(seconds=10))
+        assert [e.event_id for e in pending_events(held)] == [str(event.event_id)]
+
+
+def test_a_write_without_events_takes_no_lease():
+    lease = WriteLease("token", NOW + timedelta(seconds=10))
+
+    assert outbox_update(now=NOW, lease=lease) == {}
+    assert LEASE not in outbox_fields(now=NOW, lease=lease)
 
 
 def test_marking_sent_clears_exactly_the_published_events_and_the_lease():

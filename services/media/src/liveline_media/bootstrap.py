@@ -107,7 +107,8 @@ def _runtime(settings: Settings, *, editing: bool) -> tuple[ServiceRuntime, hand
         checks["ffmpeg"] = lambda: check_editing_tools(settings)
     runtime = ServiceRuntime.for_service("media", settings, extra_checks=checks)
     deps = build_dependencies(settings, runtime.db, clock=runtime.clock)
-    deps.notify = runtime.use_outbox([VIDEOS]).notify
+    relay = runtime.use_outbox([VIDEOS])
+    deps.notify, deps.write_lease = relay.notify, relay.write_lease
     runtime.use_maintenance(ensure_indexes=deps.videos.ensure_indexes, job=_nothing, interval_s=3600)
     runtime.on_shutdown.append(deps.merchants.close)
     return runtime, deps

@@ -1,5 +1,6 @@
 """A real media service (API and worker in one process) and a real order service (for the
-merchant's name and time zone), on the session's Kafka, FerretDB and MinIO."""
+merchant's name and time zone), on the session's Kafka, FerretDB and MinIO; and the media
+service's handlers in this process, for a test that watches what they do."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pymongo.asynchronous.database import AsyncDatabase
 
-from liveline_devstack.pytest_plugin import TEST_STATE
+from liveline_devstack.pytest_plugin import TEST_STATE, database
 from liveline_devstack.services import ServiceProcess
+from liveline_media import handlers
 from liveline_media.adapters.ffmpeg import Ffmpeg
 from liveline_media.adapters.object_store import ObjectStore
+from liveline_media.bootstrap import build_dependencies
+from liveline_media.config import Settings
 from services.media.tests.integration.support import INTERNAL_TOKEN, MERCHANT_NAME, PART_SIZE, World, admin, headers
 from tests.random_refs import database_name, suffix
 
@@ -103,3 +108,28 @@ def store(stack_endpoints) -> ObjectStore:
         stack_endpoints.minio_endpoint, stack_endpoints.minio_access_key, stack_endpoints.minio_secret_key,
         secure=False, timeout_s=10,
     )
+
+
+@pytest.fixture
+async def handlers_db(stack_endpoints) -> AsyncIterator[AsyncDatabase]:
+    """The database of the in-process handlers (`deps`), one per test."""
+    async with database(stack_endpoints, database_name("media_handlers")) as db:
+        yield db
+
+
+@pytest.fixture
+async def deps(stack_endpoints, order_service, handlers_db) -> AsyncIterator[handlers.Dependencies]:
+    """The media service's handlers in this process, on their own database and buckets."""
+    settings = Settings(
+        minio_endpoint=stack_endpoints.minio_endpoint, minio_access_key=stack_endpoints.minio_access_key,
+        minio_secret_key=stack_endpoints.minio_secret_key, raw_bucket=f"test-raw-{suffix()}",
+        edited_bucket=f"test-edited-{suffix()}", order_url=order_service.url, internal_token=INTERNAL_TOKEN,
+        x264_preset="ultrafast", ffmpeg_threads=1,
+    )
+    dependencies = build_dependencies(settings, handlers_db)
+    await dependencies.store.ensure_bucket(settings.raw_bucket)
+    await dependencies.store.ensure_bucket(settings.edited_bucket)
+    try:
+        yield dependencies
+    finally:
+        await dependencies.merchants.close()

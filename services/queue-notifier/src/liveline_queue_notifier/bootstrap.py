@@ -83,7 +83,8 @@ def build_app(settings: Settings) -> FastAPI:
     deps = build_dependencies(settings, runtime.db, merchants, publisher, clock=runtime.clock, orders=orders)
     if deps.web_push is not None and isinstance(deps.web_push.sender, WebPushSender):
         runtime.on_shutdown.append(deps.web_push.sender.close)
-    deps.notify = runtime.use_outbox([LIVE_QUEUES, PUSH_ORDERS]).notify
+    relay = runtime.use_outbox([LIVE_QUEUES, PUSH_ORDERS])
+    deps.notify, deps.write_lease = relay.notify, relay.write_lease
     consumers.register(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
     runtime.use_maintenance(ensure_indexes=ensure_indexes, job=lambda: handlers.heartbeat(deps),
                             interval_s=settings.heartbeat_check_s)

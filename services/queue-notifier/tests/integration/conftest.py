@@ -89,7 +89,14 @@ def another_queue_process(stack_endpoints, queue_order_service):
 
 
 @pytest.fixture
-async def deps(stack_endpoints, queue_order_service):
+async def handlers_db(stack_endpoints) -> AsyncIterator[AsyncDatabase]:
+    """The database of the in-process handlers (`deps`), one per test."""
+    async with database(stack_endpoints, database_name("queue_handlers")) as db:
+        yield db
+
+
+@pytest.fixture
+async def deps(stack_endpoints, queue_order_service, handlers_db):
     """The queue-notifier's handlers in this process, on their own database and a manual clock."""
     from datetime import UTC, datetime
 
@@ -102,9 +109,8 @@ async def deps(stack_endpoints, queue_order_service):
     merchants = OrderServiceMerchants(queue_order_service.url, INTERNAL_TOKEN)
     clock = ManualClock(datetime(2015, 3, 24, 10, 0, tzinfo=UTC))  # 18:00 in Shanghai
     publisher = NotificationPublisher(stack_endpoints.kafka_bootstrap_servers, "queue-handlers-test", 10)
-    async with database(stack_endpoints, database_name("queue_handlers")) as db:
-        try:
-            yield build_dependencies(Settings(), db, merchants, publisher, clock=clock)
-        finally:
-            await merchants.close()
-            await publisher.close()
+    try:
+        yield build_dependencies(Settings(), handlers_db, merchants, publisher, clock=clock)
+    finally:
+        await merchants.close()
+        await publisher.close()

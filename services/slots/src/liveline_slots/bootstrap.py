@@ -51,7 +51,8 @@ def build_app(settings: Settings) -> FastAPI:
     runtime.on_shutdown.append(merchants.close)
     deps = build_dependencies(settings, runtime.db, merchants, clock=runtime.clock)
     if settings.relay_enabled:
-        deps.notify = runtime.use_outbox([ORDER_SLOTS]).notify
+        relay = runtime.use_outbox([ORDER_SLOTS])
+        deps.notify, deps.write_lease = relay.notify, relay.write_lease
     consumers.register(runtime.broker, runtime.db, deps, group_prefix=settings.consumer_group_prefix)
     runtime.use_maintenance(
         ensure_indexes=lambda: ensure_indexes(runtime.db),

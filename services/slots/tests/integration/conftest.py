@@ -81,11 +81,17 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def deps(stack_endpoints, slots_order_service, clock) -> AsyncIterator:
+async def handlers_db(stack_endpoints) -> AsyncIterator[AsyncDatabase]:
+    """The database of the in-process handlers (`deps`), one per test."""
+    async with database(stack_endpoints, database_name("slots_handlers")) as db:
+        yield db
+
+
+@pytest.fixture
+async def deps(slots_order_service, handlers_db, clock) -> AsyncIterator:
     """The slots service's handlers in this process, on their own database and a manual clock."""
     merchants = OrderServiceMerchants(slots_order_service.url, INTERNAL_TOKEN)
-    async with database(stack_endpoints, database_name("slots_handlers")) as db:
-        try:
-            yield build_dependencies(Settings(), db, merchants, clock=clock)
-        finally:
-            await merchants.close()
+    try:
+        yield build_dependencies(Settings(), handlers_db, merchants, clock=clock)
+    finally:
+        await merchants.close()

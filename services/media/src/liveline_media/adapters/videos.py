@@ -2,7 +2,8 @@
 
 Every status change is one find_one_and_update conditioned on the status before it, carrying the
 event it causes in the same update (liveline_shared.outbox): whoever changes the status first
-publishes, and only once. Public lists read by merchant or deal, newest first.
+publishes, and only once. That update takes the relay's `lease` too (outbox.WriteLease), so the
+relay publishes without claiming the video first. Public lists read by merchant or deal, newest first.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from liveline_shared.events import Event
-from liveline_shared.outbox import aware, merge_updates, outbox_update
+from liveline_shared.outbox import WriteLease, aware, merge_updates, outbox_update
 
 from ..domain.videos import Rejection, Video
 
@@ -115,18 +116,22 @@ class VideosRepository:
 
     async def _change(
         self, condition: dict[str, Any], fields: dict[str, Any], events: tuple[Event, ...], now: datetime,
-        extra: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None, lease: WriteLease | None = None,
     ) -> Video | None:
-        update = merge_updates({"$set": {**fields, "updated_at": now}}, extra or {}, outbox_update(*events, now=now))
+        update = merge_updates(
+            {"$set": {**fields, "updated_at": now}}, extra or {}, outbox_update(*events, now=now, lease=lease)
+        )
         with pymongo.timeout(self._timeout_s):
             document = await self._videos.find_one_and_update(condition, update, return_document=ReturnDocument.AFTER)
         return from_document(document) if document else None
 
-    async def mark_uploaded(self, video_id: str, size_bytes: int, event: Event, now: datetime) -> Video | None:
+    async def mark_uploaded(
+        self, video_id: str, size_bytes: int, event: Event, now: datetime, lease: WriteLease | None = None
+    ) -> Video | None:
         """uploading -> processing, with VideoUploaded in the outbox."""
         return await self._change(
             {"_id": video_id, "status": "uploading"},
-            {"status": "processing", "size_bytes": size_bytes, "uploaded_at": now}, (event,), now,
+            {"status": "processing", "size_bytes": size_bytes, "uploaded_at": now}, (event,), now, lease=lease,
         )
 
     async def start_edit(self, video_id: str, now: datetime) -> Video | None:
@@ -139,6 +144,7 @@ class VideosRepository:
     async def publish(
         self, video_id: str, *, duration_s: float, width: int, height: int, edited_size: int, faces_blurred: bool,
         faces_found: int | None, face_detector: str | None, event: Event, now: datetime,
+        lease: WriteLease | None = None,
     ) -> Video | None:
         """processing -> published, with VideoEdited in the outbox; None when it was not processing."""
         fields = {
@@ -146,14 +152,15 @@ class VideosRepository:
             "edited_size": edited_size, "faces_blurred": faces_blurred, "faces_found": faces_found,
             "face_detector": face_detector,
         }
-        return await self._change({"_id": video_id, "status": "processing"}, fields, (event,), now)
+        return await self._change({"_id": video_id, "status": "processing"}, fields, (event,), now, lease=lease)
 
     async def reject(
-        self, video_id: str, from_status: str, rejection: Rejection, event: Event, now: datetime
+        self, video_id: str, from_status: str, rejection: Rejection, event: Event, now: datetime,
+        lease: WriteLease | None = None,
     ) -> Video | None:
         """`from_status` -> rejected, with VideoRejected in the outbox."""
         fields = {"status": "rejected", "rejected_at": now, "rejection": {"reason": rejection.reason, "detail": rejection.detail}}
-        return await self._change({"_id": video_id, "status": from_status}, fields, (event,), now)
+        return await self._change({"_id": video_id, "status": from_status}, fields, (event,), now, lease=lease)
 
     async def delete(self, video_id: str, now: datetime) -> Video | None:
         return await self._change(

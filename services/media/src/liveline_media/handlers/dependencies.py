@@ -11,6 +11,7 @@ from typing import Any
 
 from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
+from liveline_shared.outbox import WriteLease
 
 from ..adapters.faces import FaceBlur
 from ..adapters.ffmpeg import Ffmpeg
@@ -40,8 +41,10 @@ class Dependencies:
     x264_preset: str = "veryfast"
     overlay_font: Path = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
     scratch_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
-    # Tells the outbox relay that a video has events to publish (relay.notify).
-    notify: Callable[[str, Any], None] = lambda collection, document_id: None
+    # Tells the outbox relay that a video has events to publish (relay.notify), with the lease
+    # the write took (relay.write_lease; None without a relay, and the sweep publishes).
+    notify: Callable[[str, Any, WriteLease | None], None] = lambda collection, document_id, lease=None: None
+    write_lease: Callable[[], WriteLease | None] = lambda: None
 
     def now(self) -> datetime:
         # BSON keeps milliseconds; cutting here means what we answer is what we stored.

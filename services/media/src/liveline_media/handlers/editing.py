@@ -172,10 +172,11 @@ async def _publish(video: Video, edited: _Edited, deps: Dependencies) -> None:
         size_bytes=edited.size_bytes, width=edited.width, height=edited.height,
         faces_blurred=edited.faces_blurred, faces_found=edited.faces_found,
     )
+    lease = deps.write_lease()
     published = await deps.videos.publish(
         video.video_id, duration_s=edited.duration_s, width=edited.width, height=edited.height,
         edited_size=edited.size_bytes, faces_blurred=edited.faces_blurred, faces_found=edited.faces_found,
-        face_detector=edited.face_detector, event=event, now=now,
+        face_detector=edited.face_detector, event=event, now=now, lease=lease,
     )
     if published is None:
         current = await deps.videos.get(video.video_id)
@@ -185,7 +186,7 @@ async def _publish(video: Video, edited: _Edited, deps: Dependencies) -> None:
             await deps.store.remove(deps.edited_bucket, video.poster_key)
         log.info("video_edit_superseded", video_id=video.video_id)  # another worker finished first, or deleted
         return
-    deps.notify(VIDEOS, video.video_id)
+    deps.notify(VIDEOS, video.video_id, lease)
     await _retire_replaced(published, deps)
 
 
@@ -206,6 +207,7 @@ async def _reject(video: Video, rejection: Rejection, deps: Dependencies) -> Non
         order_id=video.order_id, user_id=video.user_id, merchant_id=video.merchant_id,
         reason=rejection.reason, detail=rejection.detail,  # type: ignore[arg-type]
     )
-    if await deps.videos.reject(video.video_id, "processing", rejection, event, now) is not None:
-        deps.notify(VIDEOS, video.video_id)
+    lease = deps.write_lease()
+    if await deps.videos.reject(video.video_id, "processing", rejection, event, now, lease) is not None:
+        deps.notify(VIDEOS, video.video_id, lease)
         log.info("video_rejected", video_id=video.video_id, reason=rejection.reason)

@@ -160,8 +160,10 @@ async def complete_upload(video_id: str, caller: Caller | None, deps: Dependenci
             order_id=video.order_id, user_id=video.user_id, merchant_id=video.merchant_id,
             reason=too_big.reason, detail=too_big.detail,
         )
-        rejected = await deps.videos.reject(video.video_id, "uploading", too_big, event, now)
-        deps.notify(VIDEOS, video.video_id)
+        lease = deps.write_lease()
+        rejected = await deps.videos.reject(video.video_id, "uploading", too_big, event, now, lease)
+        if rejected is not None:
+            deps.notify(VIDEOS, video.video_id, lease)
         return rejected or await _owned(video_id, caller, deps)
     await deps.store.complete_multipart(deps.raw_bucket, video.raw_key, video.upload_id, parts)
     return await _uploaded(video, size, deps)
@@ -175,12 +177,13 @@ async def _uploaded(video: Video, size: int, deps: Dependencies) -> Video:
         object_key=video.raw_key, size_bytes=size, content_type=video.content_type, visited_at=video.visited_at,
         trim_start_s=video.trim_start_s, trim_end_s=video.trim_end_s,
     )
-    uploaded = await deps.videos.mark_uploaded(video.video_id, size, event, now)
+    lease = deps.write_lease()
+    uploaded = await deps.videos.mark_uploaded(video.video_id, size, event, now, lease)
     if uploaded is None:  # a concurrent completion won
         current = await deps.videos.get(video.video_id)
         assert current is not None
         return current
-    deps.notify(VIDEOS, video.video_id)
+    deps.notify(VIDEOS, video.video_id, lease)
     log.info("video_uploaded", video_id=video.video_id, size_bytes=size)
     return uploaded
 

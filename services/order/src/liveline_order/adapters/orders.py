@@ -145,8 +145,7 @@ class OrdersRepository:
     ) -> Order | None:
         """One conditional status change with its events; `lease` (the relay's, for these events)
         lets the relay publish them without claiming the order first."""
-        held = lease.update() if lease is not None and events else {}
-        update = merge_updates({"$set": {**fields, "updated_at": now}}, outbox_update(*events, now=now), held)
+        update = merge_updates({"$set": {**fields, "updated_at": now}}, outbox_update(*events, now=now, lease=lease))
         with pymongo.timeout(self._timeout_s):
             document = await self._orders.find_one_and_update(condition, update, return_document=ReturnDocument.AFTER)
         return from_document(document) if document else None

@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from liveline_shared.events import Event
 from liveline_shared.idempotence import apply_once
-from liveline_shared.outbox import aware, merge_updates, outbox_update
+from liveline_shared.outbox import WriteLease, aware, merge_updates, outbox_update
 
 from ..domain.estimate import Seated
 from ..domain.waitlist import LiveQueue, Party, RemoteJoin
@@ -90,14 +90,18 @@ class QueuesRepository:
         document = await self.get_document(merchant_id)
         return queue_from(document) if document and "timezone" in document and "day" in document else None
 
-    async def save(self, queue: LiveQueue, events: tuple[Event, ...], now: datetime) -> bool:
+    async def save(
+        self, queue: LiveQueue, events: tuple[Event, ...], now: datetime, lease: WriteLease | None = None
+    ) -> bool:
         """Writes the changed queue and its events if nobody changed it since it was read (its
-        `version`); False otherwise. A new queue is inserted (False if one appeared meanwhile)."""
+        `version`); False otherwise. A new queue is inserted (False if one appeared meanwhile).
+        With `lease` the write takes the relay's lease, so the relay publishes without a claim."""
         fields = {**queue_fields(queue), "last_tick_at": now}
+        outbox = outbox_update(*events, now=now, lease=lease)
         with pymongo.timeout(self._timeout_s):
             if queue.version == 0:
                 # The first change; the document may exist already, holding only an external tick.
-                update = merge_updates({"$set": {**fields, "version": 1}}, outbox_update(*events, now=now))
+                update = merge_updates({"$set": {**fields, "version": 1}}, outbox)
                 try:
                     result = await self._queues.update_one(
                         {"_id": queue.merchant_id, "version": {"$exists": False}}, update, upsert=True
@@ -105,7 +109,7 @@ class QueuesRepository:
                 except DuplicateKeyError:
                     return False
                 return result.modified_count == 1 or result.upserted_id is not None
-            update = merge_updates({"$set": fields, "$inc": {"version": 1}}, outbox_update(*events, now=now))
+            update = merge_updates({"$set": fields, "$inc": {"version": 1}}, outbox)
             result = await self._queues.update_one({"_id": queue.merchant_id, "version": queue.version}, update)
         return result.modified_count == 1
 

@@ -25,7 +25,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from liveline_shared.events import Event
-from liveline_shared.outbox import merge_updates, outbox_update
+from liveline_shared.outbox import WriteLease, merge_updates, outbox_update
 
 from ..domain.pushes import PushPolicy
 
@@ -135,8 +135,9 @@ class SchedulesRepository:
             return await self._orders.find_one({"_id": order_id})
 
     async def save_order(self, order_id: str, fields: dict[str, Any], events: tuple[Event, ...] = (),
-                         *, now: datetime, only_if: dict[str, Any] | None = None) -> bool:
-        update = merge_updates({"$set": fields}, outbox_update(*events, now=now)) if events else {"$set": fields}
+                         *, now: datetime, only_if: dict[str, Any] | None = None,
+                         lease: WriteLease | None = None) -> bool:
+        update = merge_updates({"$set": fields}, outbox_update(*events, now=now, lease=lease))
         with pymongo.timeout(self._timeout_s):
             try:
                 result = await self._orders.update_one({"_id": order_id, **(only_if or {})}, update, upsert=only_if is None)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
+from liveline_shared.outbox import WriteLease
 
 from ..adapters.busyness import BusynessRepository
 from ..adapters.inbox import InboxRepository
@@ -46,8 +47,10 @@ class Dependencies:
     clock: Clock
     # The order service, asked for an order's status and quantity when its buyer joins a waitlist.
     orders: OrderDirectory | None = None
-    # Tells the outbox relay that a queue has events to publish (relay.notify).
-    notify: Callable[[str, Any], None] = lambda collection, document_id: None
+    # Tells the outbox relay that a queue or an order has events to publish (relay.notify), with
+    # the lease the write took (relay.write_lease; None without a relay, and the sweep publishes).
+    notify: Callable[[str, Any, WriteLease | None], None] = lambda collection, document_id, lease=None: None
+    write_lease: Callable[[], WriteLease | None] = lambda: None
     # While parties wait, a QueueTick at least this often even without a change.
     heartbeat_every: timedelta = timedelta(seconds=60)
     # An external queue system's figures older than this are shown as stale.

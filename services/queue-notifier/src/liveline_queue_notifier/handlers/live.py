@@ -96,7 +96,8 @@ async def heartbeat(deps: Dependencies) -> dict[str, int]:
             continue
         if now - aware(document["last_tick_at"]) < deps.heartbeat_every:  # type: ignore[index]
             continue
-        if await deps.queues.save(replace(queue), (queue_tick(queue, now, heartbeat=True),), now):
-            deps.notify(LIVE_QUEUES, merchant_id)
+        lease = deps.write_lease()
+        if await deps.queues.save(replace(queue), (queue_tick(queue, now, heartbeat=True),), now, lease):
+            deps.notify(LIVE_QUEUES, merchant_id, lease)
             sent += 1
     return {"heartbeats": sent} if sent else {}

@@ -183,7 +183,8 @@ async def check_missed(order_id: str, due_at: datetime, deps: Dependencies) -> N
                        order_id=order_id, user_id=order["user_id"], merchant_id=order["merchant_id"],
                        slot=SlotWindow.model_validate(order["last_slot"]))
     key = moment_key(due_at)
+    lease = deps.write_lease()
     if await deps.schedules.save_order(order_id, {"missed": key}, (event,), now=deps.now(),
-                                       only_if={"status": "active", "missed": {"$ne": key}}):
-        deps.notify(ORDERS, order_id)
+                                       only_if={"status": "active", "missed": {"$ne": key}}, lease=lease):
+        deps.notify(ORDERS, order_id, lease)
         log.info("slot_missed", order_id=order_id, slot_id=order["last_slot"]["slot_id"])

@@ -67,8 +67,9 @@ async def _change_waitlist_once_free(merchant_id: str, deps: Dependencies, chang
         changed = change(queue)
         if changed is queue:  # nothing to change (a repeated request): no update, no tick
             return changed
-        if await deps.queues.save(changed, (queue_tick(changed, now),), now):
-            deps.notify(LIVE_QUEUES, merchant_id)
+        lease = deps.write_lease()
+        if await deps.queues.save(changed, (queue_tick(changed, now),), now, lease):
+            deps.notify(LIVE_QUEUES, merchant_id, lease)
             if bool(queue.parties) != bool(changed.parties):
                 await deps.queues.mark_active(merchant_id, bool(changed.parties))
             return changed

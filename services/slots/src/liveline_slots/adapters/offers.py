@@ -3,6 +3,8 @@ holding its current offer, its choice, a choice in progress and the events to pu
 
 Every change is one conditional update of that document: `version` orders the changes, so two
 requests that read the same version cannot both write (the second gets None and reads again).
+A write that carries an event takes the relay's `lease` with it (outbox.WriteLease), so the relay
+publishes the event without claiming the order first.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 
 from liveline_shared.events import Event
 from liveline_shared.idempotence import APPLIED_FIELD, apply_once
-from liveline_shared.outbox import aware, merge_updates, outbox_fields, outbox_update
+from liveline_shared.outbox import WriteLease, aware, merge_updates, outbox_fields, outbox_update
 
 from ..domain.calendar import LOCAL_FORMAT, Slot, local_text
 from ..domain.offers import OPEN, Choice, Offer, OfferedSlot, OrderSlots
@@ -113,13 +115,13 @@ class OffersRepository:
         document = await self.get_document(order_id)
         return order_from(document) if document else None
 
-    async def add(self, order: OrderSlots, event: Event | None, now: datetime) -> bool:
+    async def add(self, order: OrderSlots, event: Event | None, now: datetime, lease: WriteLease | None = None) -> bool:
         """Stores a new order's first offer with its SlotOffered; False if the order is known."""
         document = {
             "_id": order.order_id, "user_id": order.user_id, "merchant_id": order.merchant_id,
             "quantity": order.quantity, "valid_from": order.valid_from, "valid_until": order.valid_until,
             "status": order.status, "offer": offer_document(order.offer) if order.offer else None,
-            "version": 1, "offers_made": 1, **(outbox_fields(event, now=now) if event else {}),
+            "version": 1, "offers_made": 1, **(outbox_fields(event, now=now, lease=lease) if event else {}),
         }
         try:
             with pymongo.timeout(self._timeout_s):
@@ -130,7 +132,7 @@ class OffersRepository:
 
     async def replace_offer(
         self, order: OrderSlots, offer: Offer, event: Event, now: datetime, *,
-        applying: str | None = None, drop_choice: bool = False,
+        applying: str | None = None, drop_choice: bool = False, lease: WriteLease | None = None,
     ) -> bool:
         """Puts a fresh offer in place of the current one (`drop_choice`: and forgets the choice).
 
@@ -140,7 +142,7 @@ class OffersRepository:
         own: dict[str, Any] = {"$set": {"offer": offer_document(offer)}, "$inc": {"version": 1, "offers_made": 1}}
         if drop_choice:
             own["$unset"] = {"choice": ""}
-        update = merge_updates(own, outbox_update(event, now=now))
+        update = merge_updates(own, outbox_update(event, now=now, lease=lease))
         condition = {"_id": order.order_id, "version": order.version, "status": OPEN}
         if applying is not None:
             return await apply_once(self._orders, condition, update, applying, timeout_s=self._timeout_s)
@@ -168,20 +170,26 @@ class OffersRepository:
             )
         return result.modified_count == 1
 
-    async def commit_choice(self, order_id: str, choice_id: str, choice: Choice, event: Event, now: datetime) -> bool:
+    async def commit_choice(
+        self, order_id: str, choice_id: str, choice: Choice, event: Event, now: datetime,
+        lease: WriteLease | None = None,
+    ) -> bool:
         update = merge_updates(
             {"$set": {"choice": choice_document(choice)}, "$unset": {"pending": ""}, "$inc": {"version": 1}},
-            outbox_update(event, now=now),
+            outbox_update(event, now=now, lease=lease),
         )
         with pymongo.timeout(self._timeout_s):
             result = await self._orders.update_one({"_id": order_id, "pending.choice_id": choice_id}, update)
         return result.modified_count == 1
 
-    async def replace_choice(self, order: OrderSlots, choice: Choice, event: Event, now: datetime) -> bool:
+    async def replace_choice(
+        self, order: OrderSlots, choice: Choice, event: Event, now: datetime, lease: WriteLease | None = None
+    ) -> bool:
         """Puts `choice` in place of the order's (one update, when no places are taken); False when
         the order changed since it was read or a choice is being made."""
         update = merge_updates(
-            {"$set": {"choice": choice_document(choice)}, "$inc": {"version": 1}}, outbox_update(event, now=now)
+            {"$set": {"choice": choice_document(choice)}, "$inc": {"version": 1}},
+            outbox_update(event, now=now, lease=lease),
         )
         with pymongo.timeout(self._timeout_s):
             result = await self._orders.update_one(

@@ -21,6 +21,7 @@ import structlog
 
 from liveline_shared.callers import Caller
 from liveline_shared.contracts.slots import Choose
+from liveline_shared.outbox import WriteLease
 
 from ..adapters.offers import COLLECTION as ORDER_SLOTS
 from ..domain.errors import ChoiceInProgress, OfferNotFound, SlotFull
@@ -44,20 +45,22 @@ async def choose(order_id: str, command: Choose, caller: Caller | None, deps: De
     choice = Choice(command.offer_id, slots, now)
     if order.choice is not None and order.choice.offer_id == command.offer_id and previous == list(choice.slot_ids):
         return await view_of(order, now, deps, policy)  # the same choice again (a retry): nothing changes
+    lease = deps.write_lease()
     if policy.capacity is None:
         # Places are counted only while the merchant caps its slots: one conditional update.
-        if not await deps.offers.replace_choice(order, choice, slot_chosen(order, choice, now), now):
+        if not await deps.offers.replace_choice(order, choice, slot_chosen(order, choice, now), now, lease):
             raise ChoiceInProgress("the order's choice changed meanwhile; read the offer and try again")
     else:
-        await _choose_capped(order, choice, previous, policy.capacity, now, deps)
-    deps.notify(ORDER_SLOTS, order_id)
+        await _choose_capped(order, choice, previous, policy.capacity, now, lease, deps)
+    deps.notify(ORDER_SLOTS, order_id, lease)
     log.info("slots_chosen", order_id=order_id, slots=list(choice.slot_ids))
     return await view_of(replace(order, choice=choice, version=order.version + 1), now, deps, policy)
 
 
 async def _choose_capped(order: OrderSlots, choice: Choice, previous: list[str], capacity: int, now: datetime,
-                         deps: Dependencies) -> None:
-    """The saga of the module's docstring: take the new places, commit, give back the old ones."""
+                         lease: WriteLease | None, deps: Dependencies) -> None:
+    """The saga of the module's docstring: take the new places, commit (taking the relay's
+    `lease`), give back the old ones."""
     claims = [slot_id for slot_id in choice.slot_ids if slot_id not in previous]
     releases = [slot_id for slot_id in previous if slot_id not in choice.slot_ids]
     taken_now = await deps.capacity.taken(claims)
@@ -74,7 +77,9 @@ async def _choose_capped(order: OrderSlots, choice: Choice, previous: list[str],
             if not await deps.capacity.take(slot_id, order.order_id, capacity, now):
                 raise SlotFull(f"{slot_id} has no place left")
             taken.append(slot_id)
-        if not await deps.offers.commit_choice(order.order_id, choice_id, choice, slot_chosen(order, choice, now), now):
+        if not await deps.offers.commit_choice(
+            order.order_id, choice_id, choice, slot_chosen(order, choice, now), now, lease
+        ):
             raise ChoiceInProgress("the choice took too long and was undone; try again")
     except BaseException:
         for slot_id in taken:

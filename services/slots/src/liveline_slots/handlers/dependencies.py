@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from liveline_shared.callers import Caller
 from liveline_shared.clock import Clock, to_millis
+from liveline_shared.outbox import WriteLease
 
 from ..adapters.capacity import CapacityRepository
 from ..adapters.choices import ChoicesInProgress
@@ -32,8 +33,10 @@ class Dependencies:
     history: HistoryRepository
     merchants: MerchantDirectory
     clock: Clock
-    # Tells the outbox relay that an order has events to publish (relay.notify).
-    notify: Callable[[str, Any], None] = lambda collection, document_id: None
+    # Tells the outbox relay that an order has events to publish (relay.notify), with the lease
+    # the write took (relay.write_lease; None without a relay, and the sweep publishes).
+    notify: Callable[[str, Any, WriteLease | None], None] = lambda collection, document_id, lease=None: None
+    write_lease: Callable[[], WriteLease | None] = lambda: None
     # A choice in progress this old is taken to have died with its request (choices.py).
     stale_choice: timedelta = timedelta(seconds=30)
 

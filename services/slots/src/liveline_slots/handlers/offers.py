@@ -75,8 +75,9 @@ async def offer_after_purchase(event: OrderPlaced, deps: Dependencies) -> None:
     offer = await build_offer(order, policy, "purchase", now, deps)
     published = slot_offered(order, offer, now, correlation_id=event.correlation_id, causation_id=event.event_id)
     order = OrderSlots(**{**order.__dict__, "offer": offer})
-    if await deps.offers.add(order, published, now):
-        deps.notify(ORDER_SLOTS, order.order_id)
+    lease = deps.write_lease()
+    if await deps.offers.add(order, published, now, lease):
+        deps.notify(ORDER_SLOTS, order.order_id, lease)
         log.info("slots_offered", order_id=order.order_id, slots=len(offer.slots), reason="purchase")
 
 
@@ -96,11 +97,14 @@ async def offer_again_after_missed_slot(event: SlotMissed, deps: Dependencies) -
     policy = await policy_of(order.merchant_id, deps)
     offer = await build_offer(order, policy, "missed_slot", now, deps)
     published = slot_offered(order, offer, now, correlation_id=event.correlation_id, causation_id=event.event_id)
-    if not await deps.offers.replace_offer(order, offer, published, now, applying=str(event.event_id), drop_choice=True):
+    lease = deps.write_lease()
+    if not await deps.offers.replace_offer(
+        order, offer, published, now, applying=str(event.event_id), drop_choice=True, lease=lease
+    ):
         if await deps.offers.applied(event.order_id, str(event.event_id)):
             return
         raise OrderChangedMeanwhile("the order changed while its new offer was built")
-    deps.notify(ORDER_SLOTS, order.order_id)
+    deps.notify(ORDER_SLOTS, order.order_id, lease)
     log.info("slots_offered", order_id=order.order_id, slots=len(offer.slots), reason="missed_slot")
 
 
@@ -111,9 +115,10 @@ async def request_offer(order_id: str, caller: Caller | None, deps: Dependencies
     check_can_offer(order, now)
     policy = await policy_of(order.merchant_id, deps)
     offer = await build_offer(order, policy, "requested", now, deps)
-    if not await deps.offers.replace_offer(order, offer, slot_offered(order, offer, now), now):
+    lease = deps.write_lease()
+    if not await deps.offers.replace_offer(order, offer, slot_offered(order, offer, now), now, lease=lease):
         raise OrderChangedMeanwhile("the order's slots changed meanwhile; try again")
-    deps.notify(ORDER_SLOTS, order.order_id)
+    deps.notify(ORDER_SLOTS, order.order_id, lease)
     return await get_offer(order_id, caller, deps)
 
 
