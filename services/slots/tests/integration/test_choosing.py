@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime
 
 from services.slots.tests.integration.support import (
     assert_problem,
@@ -36,13 +37,20 @@ async def choose(client, buyer, offer: dict, slot_ids: list[str]):
                             headers=headers(buyer))
 
 
+def started(slot: dict) -> bool:
+    return datetime.fromisoformat(slot["starts_at"]) <= datetime.now(UTC)
+
+
 async def test_a_buyer_chooses_several_slots_and_a_new_choice_replaces_the_old(client, order_client, producer, db):
     merchant_id = await new_merchant(order_client)
     buyer, offer = await placed_offer(client, producer, merchant_id)
-    lunch_and_dinner = [slot["slot_id"] for slot in offer["slots"][:2]]
-    response = await choose(client, buyer, offer, list(reversed(lunch_and_dinner)))
+    # Slots not yet started: during a slot's first half hour it is still offered, but a choice
+    # that starts with it can no longer be replaced, which this test does next.
+    upcoming = [slot for slot in offer["slots"] if not started(slot)]
+    first_two = [slot["slot_id"] for slot in upcoming[:2]]
+    response = await choose(client, buyer, offer, list(reversed(first_two)))
     assert response.status_code == 200, response.text
-    assert response.json()["choice"]["slot_ids"] == lunch_and_dinner  # earliest first
+    assert response.json()["choice"]["slot_ids"] == first_two  # earliest first
 
     several_dinners = [slot["slot_id"] for slot in offer["slots"] if slot["meal_period"] == "dinner"][1:4]
     response = await choose(client, buyer, offer, several_dinners)
@@ -56,7 +64,7 @@ async def test_a_buyer_chooses_several_slots_and_a_new_choice_replaces_the_old(c
 async def test_bad_choices_are_refused_and_change_nothing(client, order_client, producer, db):
     merchant_id = await new_merchant(order_client)
     buyer, offer = await placed_offer(client, producer, merchant_id)
-    first = offer["slots"][0]["slot_id"]
+    first = next(slot["slot_id"] for slot in offer["slots"] if not started(slot))  # a started one locks the choice
     assert (await choose(client, buyer, offer, [first])).status_code == 200
     before = await db.order_slots.find_one({"_id": offer["order_id"]})
 
