@@ -11,12 +11,17 @@ Each call carries the request's correlation id, so both services log it under th
 from __future__ import annotations
 
 import asyncio
+import codecs
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import Message
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import structlog
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from liveline_shared.backoff import Backoff
 from liveline_shared.callers import Caller
@@ -39,6 +44,38 @@ class UpstreamUnavailable(Exception):
 class UpstreamBusy(UpstreamUnavailable):
     """As many requests as the service is given at once are already waiting for it: this one is
     answered at once (503 with Retry-After) instead of queueing behind them for seconds."""
+
+
+@dataclass(frozen=True)
+class UpstreamResponse:
+    """An internal service's answer, read in full before its connection went back to the pool."""
+
+    status_code: int
+    headers: CIMultiDictProxy[str]  # case-insensitive; a repeated header keeps every value
+    content: bytes
+
+    def json(self) -> Any:
+        """The body as JSON; ValueError when it is not."""
+        return json.loads(self.content)
+
+    @property
+    def text(self) -> str:
+        """The body decoded by the charset its Content-Type names (UTF-8 without one), bytes that
+        do not decode replaced."""
+        return self.content.decode(_charset(self.headers.get("content-type")), errors="replace")
+
+
+def _charset(content_type: str | None) -> str:
+    if content_type:
+        header = Message()
+        header["content-type"] = content_type
+        charset = header.get_content_charset()
+        if charset:
+            try:
+                return codecs.lookup(charset).name
+            except LookupError:
+                pass
+    return "utf-8"
 
 
 def segment(value: str) -> str:
@@ -89,7 +126,7 @@ class UpstreamClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
-    ) -> httpx.Response:
+    ) -> UpstreamResponse:
         """One request as `caller` (None: anonymous), retried while that is safe.
 
         Raises UpstreamUnavailable when no usable answer came within the attempts, UpstreamBusy
@@ -115,7 +152,7 @@ class UpstreamClient:
         json: Any,
         headers: Mapping[str, str] | None,
         idempotent: bool | None,
-    ) -> httpx.Response:
+    ) -> UpstreamResponse:
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
         sent_headers = {**(headers or {})}
@@ -131,7 +168,8 @@ class UpstreamClient:
         for attempt in range(1, self._attempts + 1):
             last = attempt == self._attempts
             try:
-                response = await self._http.request(method, path, params=query, json=json, headers=sent_headers)
+                sent = await self._http.request(method, path, params=query, json=json, headers=sent_headers)
+                response = UpstreamResponse(sent.status_code, CIMultiDictProxy(CIMultiDict(sent.headers.multi_items())), sent.content)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
                 # Nothing was sent, so any request may be tried again.
                 failure = f"connect: {error}"
@@ -156,7 +194,7 @@ class UpstreamClient:
         raise AssertionError("unreachable")
 
 
-def _is_internal_refusal(response: httpx.Response) -> bool:
+def _is_internal_refusal(response: UpstreamResponse) -> bool:
     try:
         body = response.json()
     except ValueError:
