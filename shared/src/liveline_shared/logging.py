@@ -91,7 +91,7 @@ def configure_logging(service: str, *, level: str = "info", json: bool = True) -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # httpx logs every request it sends at info: the gateway would write a line per relayed call.
+    # httpx logs every request it sends at info: a line per call to another service.
     for noisy in ("aiokafka", "pymongo", "urllib3", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):

@@ -176,8 +176,9 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=10,
-        # Longer than clients keep an idle connection (httpx: 5 s), so a client never sends on a
-        # connection the server is closing that instant (a reset the client cannot tell from a crash).
+        # Longer than clients keep an idle connection (httpx: 5 s, aiohttp: 15 s), so a client never
+        # sends on a connection the server is closing that instant (a reset the client cannot tell
+        # from a crash).
         timeout_keep_alive=75,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,

@@ -38,7 +38,7 @@ class Settings(ServiceSettings):
     # The order service's internal API (its default port on this machine).
     order_url: str = "http://127.0.0.1:8101"
     # Placing an order may wait for a concurrent request with the same key (the order service's
-    # IDEMPOTENT_REPLAY_WAIT_S, 10 s), so the read timeout is longer than that.
+    # IDEMPOTENT_REPLAY_WAIT_S, 10 s), so a whole call (connecting included) may take longer.
     order_timeout_s: float = Field(default=15.0, gt=0)
     order_connect_timeout_s: float = Field(default=2.0, gt=0)
     # Tries of a request that is safe to repeat (reads, and orders with their Idempotency-Key).

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-import httpx
 import structlog
 from fastapi import Path, Request, Response
 
 from liveline_shared.contracts.orders import IDEMPOTENT_REPLAY_HEADER
 from liveline_shared.problems import PROBLEM_JSON, Problem, problem_response
 
+from ..adapters.upstream import UpstreamResponse
 from ..domain.accounts import ID_PATTERN
 
 log = structlog.get_logger(__name__)
@@ -34,9 +34,10 @@ _LOGGED_BODY_CHARS = 500
 ObjectId = Annotated[str, Path(pattern=ID_PATTERN, description="An id issued by liveline")]
 
 
-def answer_from(upstream: httpx.Response, request: Request) -> Response:
+def answer_from(upstream: UpstreamResponse, request: Request) -> Response:
     """The client's answer to `request`, from the internal service's answer to it."""
-    headers = {name: upstream.headers[name] for name in _RELAYED_HEADERS if name in upstream.headers}
+    # A header sent more than once is relayed as one, its values comma-joined (RFC 9110, 5.3).
+    headers = {name: ", ".join(upstream.headers.getall(name)) for name in _RELAYED_HEADERS if name in upstream.headers}
     content_type = upstream.headers.get("content-type", "")
     if upstream.status_code < 400:
         return Response(upstream.content, upstream.status_code, headers, media_type=content_type or None)
@@ -57,7 +58,7 @@ def answer_from(upstream: httpx.Response, request: Request) -> Response:
     return Response(json.dumps(problem), upstream.status_code, headers, media_type=PROBLEM_JSON)
 
 
-def _problem_document(upstream: httpx.Response) -> dict | None:
+def _problem_document(upstream: UpstreamResponse) -> dict | None:
     try:
         body = upstream.json()
     except ValueError:

@@ -6,30 +6,28 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from liveline_shared.callers import Caller
 
-from ..adapters.upstream import UpstreamClient, segment
+from ..adapters.upstream import UpstreamClient, UpstreamResponse, segment
 
 
-async def get_push_policy(merchant_id: str, caller: Caller, queues: UpstreamClient) -> httpx.Response:
+async def get_push_policy(merchant_id: str, caller: Caller, queues: UpstreamClient) -> UpstreamResponse:
     return await queues.request("GET", f"/merchants/{segment(merchant_id)}/push-policy", caller)
 
 
-async def put_push_policy(merchant_id: str, body: dict[str, Any], caller: Caller, queues: UpstreamClient) -> httpx.Response:
+async def put_push_policy(merchant_id: str, body: dict[str, Any], caller: Caller, queues: UpstreamClient) -> UpstreamResponse:
     return await queues.request("PUT", f"/merchants/{segment(merchant_id)}/push-policy", caller, json=body)
 
 
-async def list_notifications(caller: Caller, limit: int, before: str | None, queues: UpstreamClient) -> httpx.Response:
+async def list_notifications(caller: Caller, limit: int, before: str | None, queues: UpstreamClient) -> UpstreamResponse:
     return await queues.request("GET", "/users/me/notifications", caller, params={"limit": limit, "before": before})
 
 
-async def read_notification(notification_id: str, caller: Caller, queues: UpstreamClient) -> httpx.Response:
+async def read_notification(notification_id: str, caller: Caller, queues: UpstreamClient) -> UpstreamResponse:
     # Marking read twice is harmless: safe to repeat.
     path = f"/users/me/notifications/{segment(notification_id)}/read"
     return await queues.request("POST", path, caller, idempotent=True)
 
 
-async def put_push_mute(order_id: str, body: dict[str, Any], caller: Caller, queues: UpstreamClient) -> httpx.Response:
+async def put_push_mute(order_id: str, body: dict[str, Any], caller: Caller, queues: UpstreamClient) -> UpstreamResponse:
     return await queues.request("PUT", f"/orders/{segment(order_id)}/push-mute", caller, json=body)

@@ -8,26 +8,24 @@ import asyncio
 import time
 from typing import Any
 
-import httpx
-
 from liveline_shared.callers import Caller
 from liveline_shared.problems import PROBLEM_BASE
 
-from ..adapters.upstream import UpstreamClient, segment
+from ..adapters.upstream import UpstreamClient, UpstreamResponse, segment
 
 
-async def get_policy(merchant_id: str, caller: Caller | None, slots: UpstreamClient) -> httpx.Response:
+async def get_policy(merchant_id: str, caller: Caller | None, slots: UpstreamClient) -> UpstreamResponse:
     return await slots.request("GET", f"/merchants/{segment(merchant_id)}/slot-policy", caller)
 
 
-async def put_policy(merchant_id: str, body: dict[str, Any], caller: Caller, slots: UpstreamClient) -> httpx.Response:
+async def put_policy(merchant_id: str, body: dict[str, Any], caller: Caller, slots: UpstreamClient) -> UpstreamResponse:
     # Replacing a policy with the same body twice gives the same policy: safe to repeat.
     return await slots.request("PUT", f"/merchants/{segment(merchant_id)}/slot-policy", caller, json=body, idempotent=True)
 
 
 async def get_offer(
     order_id: str, caller: Caller, slots: UpstreamClient, orders: UpstreamClient, *, wait_s: float = 5.0
-) -> httpx.Response:
+) -> UpstreamResponse:
     """The order's offer. Right after a purchase the slots service has not built it yet (it learns
     of the order from Kafka a moment later): when the order exists for this caller, wait for the
     offer (up to `wait_s`) rather than answer that something just bought does not exist."""
@@ -47,7 +45,7 @@ async def get_offer(
 _OFFER_POLL_S = 0.05
 
 
-def _offer_not_found(response: httpx.Response) -> bool:
+def _offer_not_found(response: UpstreamResponse) -> bool:
     if response.status_code != 404:
         return False
     try:
@@ -57,9 +55,9 @@ def _offer_not_found(response: httpx.Response) -> bool:
     return isinstance(body, dict) and body.get("type") == PROBLEM_BASE + "offer-not-found"
 
 
-async def request_offer(order_id: str, caller: Caller, slots: UpstreamClient) -> httpx.Response:
+async def request_offer(order_id: str, caller: Caller, slots: UpstreamClient) -> UpstreamResponse:
     return await slots.request("POST", f"/orders/{segment(order_id)}/offer", caller)
 
 
-async def choose(order_id: str, body: dict[str, Any], caller: Caller, slots: UpstreamClient) -> httpx.Response:
+async def choose(order_id: str, body: dict[str, Any], caller: Caller, slots: UpstreamClient) -> UpstreamResponse:
     return await slots.request("PUT", f"/orders/{segment(order_id)}/choice", caller, json=body, idempotent=True)
