@@ -12,7 +12,7 @@ baseline: the same client code against a minimal FastAPI app served by uvicorn i
 whose POST /orders answers a small JSON body without doing anything.
 
 hop and floor: the same clients against minimal apps shaped like the gateway and the order
-service. "hop" relays each POST with an httpx client to the bare app; "floor" relays it to an app
+service. "hop" relays each POST with an aiohttp client (as the gateway does) to the bare app; "floor" relays it to an app
 that makes the database commands counted for one placement (below) straight through PyMongo and
 answers. No logic, no checks, no Kafka: the most this design can reach on this machine.
 
@@ -76,7 +76,7 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", a
 """
 
 
-# The floor of this design on this machine: a gateway-shaped hop (FastAPI relaying with an httpx
+# The floor of this design on this machine: a gateway-shaped hop (FastAPI relaying with an aiohttp
 # client, as the gateway does) to a service-shaped app (FastAPI) that makes a placement's database
 # commands straight through PyMongo with no logic, no validation and no Kafka. Whatever liveline
 # does, it cannot place orders faster than this.
@@ -108,18 +108,23 @@ uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=Fa
 
 FLOOR_HOP_APP = """
 import sys
-import httpx
+import aiohttp
 import uvicorn
 from fastapi import FastAPI, Request, Response
 
 port, upstream = int(sys.argv[1]), sys.argv[2]
 app = FastAPI()
-client = httpx.AsyncClient(base_url=upstream, limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
+session = None
 
 @app.post("/orders")
 async def place(request: Request) -> Response:
-    answer = await client.post("/orders", content=await request.body(), headers={"content-type": "application/json"})
-    return Response(answer.content, status_code=answer.status_code, media_type="application/json")
+    global session
+    if session is None:  # made in the server's event loop
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
+    async with session.post(upstream + "/orders", data=await request.body(),
+                            headers={"content-type": "application/json"}) as answer:
+        body = await answer.read()
+    return Response(body, status_code=answer.status, media_type="application/json")
 
 uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 """
@@ -303,7 +308,7 @@ def main() -> int:
               f"{bare.rate:>18.0f} {bare.p50:>8.1f} {bare.p99:>8.1f} | {live.rate / bare.rate:>6.3f} | "
               f"{hop.rate:>9.0f} {hop.rate / bare.rate:>6.3f} | {floor.rate:>11.0f} {floor.p99:>8.1f} {floor.rate / bare.rate:>6.3f}")
     print(f"median ratio of throughput (liveline / bare): {median([r[1].rate / r[2].rate for r in results]):.3f}")
-    print("hop: a FastAPI app relaying with httpx (as the gateway does) in front of the bare app\n"
+    print("hop: a FastAPI app relaying with aiohttp (as the gateway does) in front of the bare app\n"
           "floor: the same relay in front of a FastAPI app making the placement's database commands straight through\n"
           "PyMongo, without logic, checks or Kafka; its ratio is the most this design can reach on this machine")
     return 0
