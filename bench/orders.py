@@ -275,18 +275,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000, help="orders per concurrency level")
     parser.add_argument("--levels", default="8,32,128", help="numbers of concurrent clients")
+    parser.add_argument(
+        "--floor-commands", type=json.loads, default=None,
+        help='the floor\'s database commands per request, e.g. \'{"find": 1, "insert": 2, "update": 2, '
+             '"findAndModify": 1}\' (default: those counted for one placement)',
+    )
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
 
     with servers() as endpoints, tempfile.TemporaryDirectory(prefix="liveline-bench-orders-") as scratch:
         trips = asyncio.run(round_trips_per_order(endpoints.mongo_url))
+        floor_commands = args.floor_commands or dict(trips)
         services = start_services(endpoints, Path(scratch) / "logs", only=("order", "gateway"))
         try:
             logs = Path(scratch) / "logs"
             with (
                 bare_server(BARE_APP, logs) as bare_url,
                 bare_server(FLOOR_HOP_APP, logs, bare_url, name="hop") as hop_url,
-                bare_server(FLOOR_SERVICE_APP, logs, endpoints.mongo_url, json.dumps(trips), name="floor-service") as service_url,
+                bare_server(FLOOR_SERVICE_APP, logs, endpoints.mongo_url, json.dumps(floor_commands),
+                            name="floor-service") as service_url,
                 bare_server(FLOOR_HOP_APP, logs, service_url, name="floor-hop") as floor_url,
             ):
                 gateway = services["gateway"]
@@ -308,6 +315,7 @@ def main() -> int:
               f"{bare.rate:>18.0f} {bare.p50:>8.1f} {bare.p99:>8.1f} | {live.rate / bare.rate:>6.3f} | "
               f"{hop.rate:>9.0f} {hop.rate / bare.rate:>6.3f} | {floor.rate:>11.0f} {floor.p99:>8.1f} {floor.rate / bare.rate:>6.3f}")
     print(f"median ratio of throughput (liveline / bare): {median([r[1].rate / r[2].rate for r in results]):.3f}")
+    print(f"the floor's database commands per request: {json.dumps(floor_commands)}")
     print("hop: a FastAPI app relaying with aiohttp (as the gateway does) in front of the bare app\n"
           "floor: the same relay in front of a FastAPI app making the placement's database commands straight through\n"
           "PyMongo, without logic, checks or Kafka; its ratio is the most this design can reach on this machine")
